@@ -1,0 +1,42 @@
+# Two commands for a fresh Debian/Ubuntu machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# Headless GL (Mesa llvmpipe through EGL), Xvfb for the window, PortAudio for sound.
+SYSTEM_PACKAGES := python3-venv libegl1 libegl-mesa0 libgl1-mesa-dri libopengl0 libgl1 libglx-mesa0 \
+	xvfb xauth libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 \
+	libfontconfig1 libdbus-1-3 libglib2.0-0 fonts-dejavu-core libportaudio2 glslang-tools
+
+.PHONY: run test system bench clean
+
+run: $(VENV)/.installed
+	$(PY) main.py
+
+test: $(VENV)/.installed-test
+	$(PY) -m pytest -q -n 2 --dist loadfile
+
+bench: $(VENV)/.installed-test
+	$(PY) main.py bench
+
+system:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if ! command -v apt-get >/dev/null; then echo "Install these system packages first: $$missing"; exit 1; fi; \
+	if [ "$$(id -u)" != 0 ]; then echo "Run as root first:  apt-get install -y $$missing"; exit 1; fi; \
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing
+
+$(VENV)/.created: | system
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	touch $@
+
+$(VENV)/.installed: pyproject.toml $(VENV)/.created
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.created
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,1 @@
+"""Backends register themselves with `engine.runtime.register_backend`; see base.Backend."""

@@ -1,0 +1,51 @@
+import numpy as np
+
+from ...dtypes import from_numpy
+from ...errors import BackendError
+from ...tensor import Tensor
+from ..base import Backend, DataBuffer
+from .kernel import KERNELS
+
+
+class CpuBuffer(DataBuffer):
+    __slots__ = ("array",)
+
+    def __init__(self, backend, array):
+        self.array = array
+        super().__init__(backend, array.nbytes)
+
+
+class CpuBackend(Backend):
+    name = "cpu"
+
+    def __init__(self):
+        super().__init__()
+        self.kernels = KERNELS
+
+    def describe(self):
+        return {"device": "CPU (numpy " + np.__version__ + ")"}
+
+    def write(self, array):
+        return CpuBuffer(self, array)
+
+    def read(self, buffer, shape, dtype):
+        return buffer.array.reshape(shape).copy()
+
+    def copy_buffer(self, buffer, shape, dtype):
+        return CpuBuffer(self, buffer.array.copy())
+
+    def run(self, kernel, inputs, attrs):
+        result = kernel(*[t._buffer.array for t in inputs], **attrs)
+        if type(result) is tuple:
+            return [self._wrap(a, kernel) for a in result]
+        return [self._wrap(result, kernel)]
+
+    def _wrap(self, array, kernel):
+        if type(array) is not np.ndarray:
+            array = np.asarray(array)
+        try:
+            dtype = from_numpy(array.dtype)
+        except Exception:
+            raise BackendError(f"cpu kernel {kernel.__name__} returned dtype {array.dtype}") from None
+        # Views into inputs are fine: buffers are never written in place.
+        return Tensor(CpuBuffer(self, array), array.shape, dtype)

@@ -1,0 +1,50 @@
+"""Gradient registry: kernel name -> function(op, *output_grads) -> input grads.
+
+A gradient function is written with public ops, so it runs on every backend
+and can itself be differentiated (higher-order gradients).
+"""
+from ..errors import GradientError
+
+_GRADIENTS = {}
+_NON_DIFFERENTIABLE = set()
+
+
+class Op:
+    """What a gradient function sees of one recorded kernel call."""
+
+    __slots__ = ("name", "inputs", "outputs", "attrs")
+
+    def __init__(self, name, inputs, outputs, attrs):
+        self.name = name
+        self.inputs = inputs
+        self.outputs = outputs
+        self.attrs = attrs
+
+
+def register_gradient(kernel_name):
+    def decorator(fn):
+        if kernel_name in _GRADIENTS or kernel_name in _NON_DIFFERENTIABLE:
+            raise GradientError(f"a gradient for kernel {kernel_name!r} is already registered")
+        _GRADIENTS[kernel_name] = fn
+        return fn
+    return decorator
+
+
+def not_differentiable(*kernel_names):
+    """Mark kernels whose outputs carry no gradient (comparisons, argmax, integer ops)."""
+    for name in kernel_names:
+        if name in _GRADIENTS:
+            raise GradientError(f"kernel {name!r} already has a gradient")
+        _NON_DIFFERENTIABLE.add(name)
+
+
+def get_gradient(kernel_name):
+    """The gradient function, or None for a kernel marked not differentiable."""
+    fn = _GRADIENTS.get(kernel_name)
+    if fn is None and kernel_name not in _NON_DIFFERENTIABLE:
+        raise GradientError(f"no gradient is registered for kernel {kernel_name!r}")
+    return fn
+
+
+def has_gradient_entry(kernel_name):
+    return kernel_name in _GRADIENTS or kernel_name in _NON_DIFFERENTIABLE
