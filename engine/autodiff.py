@@ -14,6 +14,7 @@ class GradientTape:
         self.persistent = persistent
         self.watch_accessed_variables = watch_accessed_variables
         self._watched = {}      # tensor id -> tensor (strong refs keep ids unique)
+        self._variables = {}    # id -> Variable: what watched_variables() reports, kept after gradient()
         self._entries = []      # (Op, grad_fn or None)
         self._recording = False
         self._used = False
@@ -35,12 +36,15 @@ class GradientTape:
             if not isinstance(leaf, Tensor):
                 raise InvalidArgumentError(f"GradientTape.watch takes tensors or variables, not {type(leaf).__name__}")
             self._watched[leaf.id] = leaf
+            if isinstance(leaf, Variable):
+                self._variables[leaf.id] = leaf
 
     def watched_variables(self):
-        return tuple(t for t in self._watched.values() if isinstance(t, Variable))
+        return tuple(self._variables.values())
 
     def reset(self):
         self._watched.clear()
+        self._variables.clear()
         self._entries.clear()
 
     class _StopRecording:
@@ -68,6 +72,7 @@ class GradientTape:
                 connected = True
             elif self.watch_accessed_variables and isinstance(tensor, Variable) and tensor.trainable:
                 watched[tensor.id] = tensor
+                self._variables[tensor.id] = tensor
                 connected = True
         if not connected:
             return

@@ -15,7 +15,8 @@ def _to_array(value, dtype):
     try:
         array = np.array(value, copy=True, order="C")
     except (ValueError, TypeError) as exc:
-        raise InvalidArgumentError(f"cannot convert {type(value).__name__} to a tensor: {exc}") from None
+        raise InvalidArgumentError(
+            f"cannot convert {type(value).__name__} to a tensor (ragged nesting or non-numeric values): {exc}") from None
     if array.dtype == object:
         raise InvalidArgumentError(f"cannot convert {value!r} to a tensor: ragged or non-numeric values")
     if dtype is None:
