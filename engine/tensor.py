@@ -157,13 +157,22 @@ class Tensor:
     def __rand__(self, other): return _api("logical_and")(other, self)
     def __or__(self, other): return _api("logical_or")(self, other)
     def __ror__(self, other): return _api("logical_or")(other, self)
-    def __eq__(self, other): return _api("equal")(self, other)
-    def __ne__(self, other): return _api("not_equal")(self, other)
+    def __eq__(self, other): return self._compare("equal", other, False)
+    def __ne__(self, other): return self._compare("not_equal", other, True)
     def __lt__(self, other): return _api("less")(self, other)
     def __le__(self, other): return _api("less_equal")(self, other)
     def __gt__(self, other): return _api("greater")(self, other)
     def __ge__(self, other): return _api("greater_equal")(self, other)
     def __getitem__(self, key): return _api("__getitem__")(self, key)
+
+    def _compare(self, op_name, other, when_unrelated):
+        """TF 2's `==`/`!=`: elementwise where it can be, a plain bool for None or unbroadcastable shapes."""
+        if other is None:
+            return when_unrelated
+        try:
+            return _api(op_name)(self, other)
+        except (InvalidArgumentError, TypeError):
+            return when_unrelated
 
 
 class _TensorRef:

@@ -1,4 +1,4 @@
-"""Creation kernels carry no gradient."""
+"""Creation kernels carry no gradient (N-D linspace is composed of differentiable ops)."""
 from .registry import not_differentiable
 
-not_differentiable("ZerosLike", "OnesLike")
+not_differentiable("ZerosLike", "OnesLike", "Fill", "Range", "LinSpace", "Eye")

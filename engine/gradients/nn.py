@@ -1,1 +1,57 @@
-"""nn family."""
+"""Gradients of the nn kernels.
+
+The cross-entropy kernels also output backprop = softmax(logits) - labels; their
+gradients use it for the loss and pass any gradient of backprop itself through
+softmax's Jacobian, so second derivatives come out right.
+"""
+from ..ops.binary import add, multiply, subtract
+from ..ops.nn import log_softmax, softmax, stateless_dropout
+from ..ops.reduction import reduce_sum
+from ..ops.shape import expand_dims
+from ..ops.unary import exp, negative, sigmoid
+from .registry import register_gradient
+
+
+def _softmax_backward(probs, dprobs, axis):
+    """The gradient of softmax's input, given probs = softmax(x) and the gradient dprobs of probs."""
+    return multiply(probs, subtract(dprobs, reduce_sum(multiply(dprobs, probs), axis, keepdims=True)))
+
+
+@register_gradient("Softmax")
+def _softmax_grad(op, dy):
+    return _softmax_backward(op.outputs[0], dy, op.attrs["axis"])
+
+
+@register_gradient("LogSoftmax")
+def _log_softmax_grad(op, dy):
+    return subtract(dy, multiply(exp(op.outputs[0]), reduce_sum(dy, op.attrs["axis"], keepdims=True)))
+
+
+@register_gradient("SoftmaxCrossEntropyWithLogits")
+def _softmax_cross_entropy_grad(op, dloss, dbackprop):
+    logits = op.inputs[0]
+    axis = op.attrs["axis"]
+    dloss = expand_dims(dloss, axis)
+    dlogits = add(multiply(dloss, op.outputs[1]), _softmax_backward(softmax(logits, axis), dbackprop, axis))
+    dlabels = subtract(multiply(dloss, negative(log_softmax(logits, axis))), dbackprop)
+    return dlogits, dlabels
+
+
+@register_gradient("SparseSoftmaxCrossEntropyWithLogits")
+def _sparse_softmax_cross_entropy_grad(op, dloss, dbackprop):
+    logits = op.inputs[0]
+    dloss = expand_dims(dloss, -1)
+    dlogits = add(multiply(dloss, op.outputs[1]), _softmax_backward(softmax(logits), dbackprop, logits.ndim - 1))
+    return dlogits, None
+
+
+@register_gradient("SigmoidCrossEntropyWithLogits")
+def _sigmoid_cross_entropy_grad(op, dy):
+    logits, labels = op.inputs
+    return multiply(dy, subtract(sigmoid(logits), labels)), multiply(dy, negative(logits))
+
+
+@register_gradient("Dropout")
+def _dropout_grad(op, dy):
+    attrs = op.attrs
+    return stateless_dropout(dy, attrs["rate"], (attrs["seed0"], attrs["seed1"]), noise_shape=attrs["noise_shape"])

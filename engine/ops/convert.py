@@ -70,13 +70,16 @@ def _is_python_number(value):
 
 def binary_operands(x, y, op_name):
     """Convert the two operands of a binary op; a Python scalar takes the other's dtype, as in TF."""
-    if isinstance(x, Tensor):
-        y = convert_to_tensor(y, dtype_hint=x.dtype) if not isinstance(y, Tensor) else y
-    elif isinstance(y, Tensor):
-        x = convert_to_tensor(x, dtype_hint=y.dtype)
-    else:
-        x = convert_to_tensor(x)
-        y = convert_to_tensor(y, dtype_hint=x.dtype)
+    try:
+        if isinstance(x, Tensor):
+            y = convert_to_tensor(y, dtype_hint=x.dtype) if not isinstance(y, Tensor) else y
+        elif isinstance(y, Tensor):
+            x = convert_to_tensor(x, dtype_hint=y.dtype)
+        else:
+            x = convert_to_tensor(x)
+            y = convert_to_tensor(y, dtype_hint=x.dtype)
+    except DTypeError as exc:
+        raise DTypeError(f"{op_name}: {exc}") from None
     if x.dtype is not y.dtype:
         raise DTypeError(f"{op_name}: operands have different dtypes {x.dtype.name} and {y.dtype.name} "
                          f"(shapes {list(x.shape)} and {list(y.shape)}); use tf.cast")

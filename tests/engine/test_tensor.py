@@ -72,6 +72,13 @@ def test_python_protocol(backend):
     assert "shape=(2, 2)" in text and "dtype=float32" in text and "4." in text
 
 
+def test_equality_is_elementwise_or_false(backend):
+    x = tf.constant([1.0, 2.0])
+    np.testing.assert_array_equal((x == tf.constant([1.0, 3.0])).numpy(), [True, False])
+    assert (x == None) is False and (x != None) is True  # noqa: E711
+    assert (x == tf.constant([1.0, 2.0, 3.0])) is False
+
+
 def test_operators_use_the_ops(backend):
     a = tf.constant([1.0, 2.0, 3.0])
     np.testing.assert_allclose((a + 1).numpy(), [2, 3, 4])
@@ -91,7 +98,7 @@ def test_variable_assign_keeps_dtype_and_shape(backend):
     with pytest.raises(tf.errors.InvalidArgumentError, match=r"shape \[3\] does not match \[2\]"):
         v.assign([1.0, 2.0, 3.0])
     with pytest.raises(tf.errors.DTypeError):
-        v.assign([1, 2])
+        v.assign(tf.constant([1, 2]))
     assert "tf.Variable 'w'" in repr(v)
 
 

@@ -1,1 +1,31 @@
-"""linalg family."""
+"""Linear algebra kernels."""
+import numpy as np
+
+from .kernel import cpu_kernel
+
+
+@cpu_kernel("BatchMatMul")
+def batch_matmul(a, b, *, transpose_a, transpose_b):
+    # Transposes are strided views: numpy hands them to BLAS as transposed operands, without copying.
+    if transpose_a:
+        a = np.swapaxes(a, -1, -2)
+    if transpose_b:
+        b = np.swapaxes(b, -1, -2)
+    if a.dtype == np.float16:
+        return np.matmul(a, b, dtype=np.float32).astype(np.float16)
+    return np.matmul(a, b)
+
+
+@cpu_kernel("SpectralNorm")
+def spectral_norm(x):
+    """The largest singular value of each matrix x[..., m, n] and its left and right singular vectors."""
+    batch, (rows, columns) = x.shape[:-2], x.shape[-2:]
+    if rows == 0 or columns == 0:
+        return np.zeros(batch, x.dtype), np.zeros(batch + (rows,), x.dtype), np.zeros(batch + (columns,), x.dtype)
+    try:
+        left, singular, right = np.linalg.svd(x.astype(np.float32, copy=False), full_matrices=False)
+    except np.linalg.LinAlgError:  # non-finite input: TF answers NaN rather than raising
+        nan = np.float32(np.nan)
+        return np.full(batch, nan, x.dtype), np.full(batch + (rows,), nan, x.dtype), np.full(batch + (columns,), nan, x.dtype)
+    return (singular[..., 0].astype(x.dtype), left[..., :, 0].astype(x.dtype),
+            right[..., 0, :].astype(x.dtype))
