@@ -206,7 +206,8 @@ class Variable(Tensor):
     def __init__(self, initial_value, trainable=True, name=None, dtype=None, constraint=None):
         from .ops.convert import convert_to_tensor
         value = convert_to_tensor(initial_value() if callable(initial_value) else initial_value, dtype=dtype)
-        super().__init__(value.backend.copy_buffer(value.buffer, value.shape, value.dtype), value.shape, value.dtype)
+        # Buffers are never written in place, so sharing the value's buffer is safe.
+        super().__init__(value.buffer, value.shape, value.dtype)
         self.name = name if name is not None else f"Variable_{next(_variable_names)}"
         self.trainable = bool(trainable)
         self.constraint = constraint
@@ -223,8 +224,8 @@ class Variable(Tensor):
         backend = self.backend
         if value.backend is not backend:
             value = runtime.move_to_backend(value, backend)
-        # A fresh buffer keeps tensors that alias the old value unchanged.
-        self._buffer = backend.copy_buffer(value.buffer, value.shape, value.dtype)
+        # Buffers are never written in place: tensors that read the old value keep it.
+        self._buffer = value.buffer
         return self
 
     def assign(self, value, read_value=True):

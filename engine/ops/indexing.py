@@ -190,13 +190,13 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
     params = convert_to_tensor(params)
     indices = _integer_indices(indices, "gather")
     batch_dims = _check_batch_dims(params, indices, batch_dims, "gather")
-    axis = batch_dims if axis is None else normalize_axis(axis, params.ndim, "gather")
+    axis = normalize_axis(batch_dims if axis is None else axis, params.ndim, "gather")
     if axis < batch_dims:
         raise InvalidArgumentError(f"gather: axis {axis} must not be less than batch_dims {batch_dims}")
     return run_kernel("GatherV2", [params, indices], {"axis": axis, "batch_dims": batch_dims})
 
 
-def batch_coordinates(batch_shape, inner_shape):
+def _batch_coordinates(batch_shape, inner_shape):
     """int32 coordinates of every batch element, shape batch_shape + inner_shape + [len(batch_shape)]."""
     grid = np.indices(batch_shape, dtype=np.int32)
     grid = np.moveaxis(grid, 0, -1).reshape(*batch_shape, *[1] * len(inner_shape), len(batch_shape))
@@ -218,7 +218,7 @@ def gather_nd(params, indices, batch_dims=0, name=None):
         raise InvalidArgumentError(f"gather_nd: index depth {indices.shape[-1]} (indices {list(indices.shape)}) "
                                    f"exceeds the rank of params {list(params.shape)} after {batch_dims} batch dims")
     if batch_dims:
-        grid = batch_coordinates(indices.shape[:batch_dims], indices.shape[batch_dims:-1])
+        grid = _batch_coordinates(indices.shape[:batch_dims], indices.shape[batch_dims:-1])
         indices = concat([grid, indices], -1)
     return run_kernel("GatherNd", [params, indices])
 
@@ -244,8 +244,10 @@ def boolean_mask(tensor, mask, axis=None, name=None):
 # --- one_hot and where --------------------------------------------------------
 @tf_export("one_hot")
 def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None, name=None):
-    """A new axis of size `depth` holding on_value at each index and off_value elsewhere (also for indices out of
-    range); the dtype comes from `dtype`, then on_value/off_value, else float32."""
+    """A new axis of size `depth`: on_value at each index, off_value elsewhere and for indices out of range.
+
+    The dtype is `dtype`, else that of on_value or off_value, else float32.
+    """
     indices = _integer_indices(indices, "one_hot")
     depth = as_int(depth, "one_hot", "depth")
     if depth < 0:
@@ -269,7 +271,9 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
 @tf_export("where")
 def where(condition, x=None, y=None, name=None):
     """With x and y: elements of x where condition is True, else of y (all three broadcast).
-    Alone: the int32 coordinates [n, rank] of the True (non-zero) elements of condition."""
+
+    Alone: the int32 coordinates, shape [n, rank], of the True (non-zero) elements of condition.
+    """
     condition = convert_to_tensor(condition)
     if x is None and y is None:
         return run_kernel("Where", [condition])

@@ -132,7 +132,7 @@ def _float_dtype(dtype, op_name):
 
 
 def _is_number(value):
-    return isinstance(value, numbers.Real) and not isinstance(value, Tensor)
+    return type(value) in (int, float) or isinstance(value, numbers.Real) and not isinstance(value, Tensor)
 
 
 def _scale_and_shift(values, scale, shift):

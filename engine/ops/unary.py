@@ -9,7 +9,7 @@ from ..dtypes import as_dtype, bool_, complex64, float16, float32, int32
 from ..errors import DTypeError, IncompatibleShapesError
 from ..runtime import run_kernel
 from ..tensor import Tensor
-from . import binary  # a module import: binary ops use cast, so neither module may need the other loaded first
+from . import binary  # a module import: binary imports this module too, so look its ops up at call time
 from .convert import binary_operands, broadcast_shapes, convert_to_tensor
 
 _FLOAT = (float32, float16)

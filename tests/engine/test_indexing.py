@@ -153,7 +153,9 @@ def test_slice_errors_name_the_shape(backend):
         tf.slice(tf.zeros([3, 4]), [0], [1])
 
 
-@pytest.mark.parametrize("begin,end,strides", [((1, 0), (3, 4), (1, 2)), ((2, 3), (-1, -1), (-1, -2)), ((0, 0), (0, 0), (1, 1))])
+@pytest.mark.parametrize("begin,end,strides", [
+    ((1, 0), (3, 4), (1, 2)), ((2, 3), (-1, -1), (-1, -2)), ((0, 0), (0, 0), (1, 1)),
+])
 def test_strided_slice_grad_kernel_is_differentiable(backend, begin, end, strides):
     shape = (3, 4)
     key = tuple(slice(b, e if e >= 0 else None, s) for b, e, s in zip(begin, end, strides))
@@ -230,6 +232,8 @@ def test_gather_argument_errors(backend):
         tf.gather(tf.zeros([3]), tf.constant([1.0]))
     with pytest.raises(tf.errors.IncompatibleShapesError, match=r"\[2, 3\].*\[3, 1\]"):
         tf.gather(tf.zeros([2, 3]), tf.zeros([3, 1], tf.int32), axis=1, batch_dims=1)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="axis 0 is out of range for a tensor of rank 0"):
+        tf.gather(tf.constant(1.0), [0])
     with pytest.raises(tf.errors.InvalidArgumentError, match="axis 0 must not be less than batch_dims 1"):
         tf.gather(tf.zeros([2, 3]), tf.zeros([2, 1], tf.int32), axis=0, batch_dims=1)
 
@@ -260,14 +264,16 @@ def test_gather_nd_matches_numpy(backend, shape, indices, batch_dims):
 
 def test_gather_nd_errors(backend):
     params = tf.zeros([3, 4])
-    with pytest.raises(tf.errors.InvalidArgumentError, match=r"indices\[1\] = \[2, 4\] does not index into shape \[3, 4\]"):
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=r"indices\[1\] = \[2, 4\] does not index into shape \[3, 4\]"):
         tf.gather_nd(params, [[0, 0], [2, 4]])
     with pytest.raises(tf.errors.InvalidArgumentError, match=r"index depth 3 .*\[3, 4\]"):
         tf.gather_nd(params, [[0, 0, 0]])
 
 
 @pytest.mark.parametrize("shape,mask,axis", [
-    ((4,), [True, False, True, True], None), ((3, 2), [False, True, True], 0), ((2, 3, 2), [[True, False, True]] * 2, 0),
+    ((4,), [True, False, True, True], None), ((3, 2), [False, True, True], 0),
+    ((2, 3, 2), [[True, False, True]] * 2, 0),
     ((2, 3, 2), [True, False, True], 1), ((3,), [False] * 3, None),
 ])
 def test_boolean_mask_matches_numpy(backend, shape, mask, axis):
@@ -287,8 +293,9 @@ def test_boolean_mask_errors(backend):
 
 
 # --- one_hot, where ----------------------------------------------------------------------
-@pytest.mark.parametrize("indices,depth,axis", [([0, 2, 1], 3, None), ([[0, 3], [-1, 1]], 4, 0), ([[1, 0]], 2, 1), (1, 3, -1),
-                                                ([], 2, None)])
+@pytest.mark.parametrize("indices,depth,axis", [
+    ([0, 2, 1], 3, None), ([[0, 3], [-1, 1]], 4, 0), ([[1, 0]], 2, 1), (1, 3, -1), ([], 2, None),
+])
 def test_one_hot_matches_numpy(backend, indices, depth, axis):
     indices = np.asarray(indices, dtype=np.int32)
     reference = np.moveaxis((indices[..., None] == np.arange(depth)).astype(np.float64), -1,
@@ -310,7 +317,9 @@ def test_one_hot_values_and_dtypes(backend):
         tf.one_hot([0.5], 2)
 
 
-@pytest.mark.parametrize("shapes", [((2, 3), (2, 3), (2, 3)), ((3,), (2, 3), (1,)), ((2, 1), (3,), ()), ((0, 2), (2,), (2,))])
+@pytest.mark.parametrize("shapes", [
+    ((2, 3), (2, 3), (2, 3)), ((3,), (2, 3), (1,)), ((2, 1), (3,), ()), ((0, 2), (2,), (2,)),
+])
 def test_where_select_matches_numpy(backend, shapes):
     condition = np.random.default_rng(3).random(shapes[0]) > 0.5
     x, y = _rand(*shapes[1], seed=1), _rand(*shapes[2], seed=2)
@@ -320,7 +329,9 @@ def test_where_select_matches_numpy(backend, shapes):
     check_grad(engine_fn, reference, [x, y])
 
 
-@pytest.mark.parametrize("value", [[[0.0, 1.5], [-2.0, 0.0]], [True, False, True], [], 3, [[0, 0]], np.zeros((2, 0, 3))])
+@pytest.mark.parametrize("value", [
+    [[0.0, 1.5], [-2.0, 0.0]], [True, False, True], [], 3, [[0, 0]], np.zeros((2, 0, 3)),
+])
 def test_where_coordinates_match_numpy(backend, value):
     got = tf.where(tf.constant(value))
     assert got.dtype == tf.int32
@@ -347,8 +358,10 @@ def _scatter_reference(indices, shape):
     return reference
 
 
-@pytest.mark.parametrize("indices,shape", [([[1], [3], [1]], (5,)), ([[0, 1], [2, 0], [0, 1]], (3, 2)), ([[2], [0]], (3, 2)),
-                                           (np.zeros((0, 1), np.int32), (2,)), ([[[1], [1]]], (2, 3))])
+@pytest.mark.parametrize("indices,shape", [
+    ([[1], [3], [1]], (5,)), ([[0, 1], [2, 0], [0, 1]], (3, 2)), ([[2], [0]], (3, 2)),
+    (np.zeros((0, 1), np.int32), (2,)), ([[[1], [1]]], (2, 3)),
+])
 def test_scatter_nd_accumulates_duplicates(backend, indices, shape):
     indices = np.asarray(indices, dtype=np.int32)
     updates = _rand(*indices.shape[:-1], *shape[indices.shape[-1]:])
@@ -385,8 +398,10 @@ def test_tensor_scatter_nd_update_and_add(backend):
     np.testing.assert_array_equal(got.numpy(), [1, 9, 3])
 
 
-@pytest.mark.parametrize("ids,num_segments,shape", [([0, 2, 0, 1], 3, (4, 2)), ([1, -1, 1], 4, (3,)), ([[0, 1], [1, -2]], 2, (2, 2, 3)),
-                                                    ([-1, -1], 0, (2,)), ([], 2, (0, 3))])
+@pytest.mark.parametrize("ids,num_segments,shape", [
+    ([0, 2, 0, 1], 3, (4, 2)), ([1, -1, 1], 4, (3,)), ([[0, 1], [1, -2]], 2, (2, 2, 3)), ([-1, -1], 0, (2,)),
+    ([], 2, (0, 3)),
+])
 def test_unsorted_segment_sum_matches_numpy(backend, ids, num_segments, shape):
     ids = np.asarray(ids, dtype=np.int32)
     data = _rand(*shape)

@@ -110,7 +110,8 @@ def test_matmul_errors_name_both_shapes(backend):
         tf.matmul(tf.zeros([2, 3]), tf.zeros([4, 5]))
     with pytest.raises(tf.errors.IncompatibleShapesError, match=r"\[3, 2\] transposed \(inner 3\).*\[3, 5\]"):
         tf.matmul(tf.zeros([3, 2]), tf.zeros([3, 5]), transpose_a=True, transpose_b=True)
-    with pytest.raises(tf.errors.IncompatibleShapesError, match=r"batch dimensions of shapes \[2, 2, 3\] and \[3, 3, 2\]"):
+    with pytest.raises(tf.errors.IncompatibleShapesError,
+                       match=r"batch dimensions of shapes \[2, 2, 3\] and \[3, 3, 2\]"):
         tf.matmul(tf.zeros([2, 2, 3]), tf.zeros([3, 3, 2]))
     with pytest.raises(tf.errors.InvalidArgumentError, match=r"rank >= 2.*\[3\].*\[3, 2\]"):
         tf.matmul(tf.zeros([3]), tf.zeros([3, 2]))
@@ -147,7 +148,8 @@ def test_tensordot_matches_numpy(backend, shapes, axes):
 
 def test_tensordot_errors(backend):
     with pytest.raises(tf.errors.IncompatibleShapesError,
-                       match=r"axis 1 of a \(shape \[2, 3\]\) has size 3 but axis 0 of b \(shape \[4, 2\]\) has size 4"):
+                       match=r"axis 1 of a \(shape \[2, 3\]\) has size 3 but axis 0 of b "
+                             r"\(shape \[4, 2\]\) has size 4"):
         tf.tensordot(tf.zeros([2, 3]), tf.zeros([4, 2]), 1)
     with pytest.raises(tf.errors.InvalidArgumentError, match="axes=3 is out of range"):
         tf.tensordot(tf.zeros([2, 3]), tf.zeros([3, 2]), 3)

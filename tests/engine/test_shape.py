@@ -153,7 +153,9 @@ def test_concat_errors(backend):
         tf.concat([tf.zeros([2, 3])] * 2, 2)
 
 
-@pytest.mark.parametrize("shape,axis,count", [((2, 3), 0, 3), ((2, 3), -1, 2), ((2, 3), 1, 1), ((), 0, 4), ((0, 2), 1, 2)])
+@pytest.mark.parametrize("shape,axis,count", [
+    ((2, 3), 0, 3), ((2, 3), -1, 2), ((2, 3), 1, 1), ((), 0, 4), ((0, 2), 1, 2),
+])
 def test_stack_matches_numpy(backend, shape, axis, count):
     xs = [_rand(*shape, seed=i) for i in range(count)]
     check_op(lambda *ts: tf.stack(list(ts), axis), lambda *a: np.stack(a, axis), xs)
@@ -170,7 +172,8 @@ def test_stack_of_python_numbers_and_errors(backend):
 
 # --- split, unstack ---------------------------------------------------------------
 @pytest.mark.parametrize("shape,splits,axis,sizes", [
-    ((6, 2), 3, 0, [2, 2, 2]), ((2, 5), [1, -1, 2], -1, [1, 2, 2]), ((2, 4), [4], 1, [4]), ((3, 4), [0, 3, 1], 1, [0, 3, 1]),
+    ((6, 2), 3, 0, [2, 2, 2]), ((2, 5), [1, -1, 2], -1, [1, 2, 2]), ((2, 4), [4], 1, [4]),
+    ((3, 4), [0, 3, 1], 1, [0, 3, 1]),
     ((0, 4), 2, 1, [2, 2]),
 ])
 def test_split_matches_numpy(backend, shape, splits, axis, sizes):
@@ -233,7 +236,9 @@ def test_tile_int32_and_errors(backend):
         tf.tile(tf.zeros([2, 3]), [2])
 
 
-@pytest.mark.parametrize("shape,axis", [((2, 3), [0]), ((2, 3), [-1]), ((2, 3, 4), [0, 2]), ((2, 3), []), ((0, 3), [1])])
+@pytest.mark.parametrize("shape,axis", [
+    ((2, 3), [0]), ((2, 3), [-1]), ((2, 3, 4), [0, 2]), ((2, 3), []), ((0, 3), [1]),
+])
 def test_reverse_matches_numpy(backend, shape, axis):
     x = _rand(*shape)
     numpy_axis = tuple(axis)
@@ -276,7 +281,8 @@ def test_pad_constant_values_and_dtypes(backend):
 
 def test_pad_errors(backend):
     x = tf.zeros([3, 2])
-    with pytest.raises(tf.errors.InvalidArgumentError, match=r"REFLECT paddings \[0, 2\] of axis 1 .* at most 1 .*\[3, 2\]"):
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=r"REFLECT paddings \[0, 2\] of axis 1 .* at most 1 .*\[3, 2\]"):
         tf.pad(x, [[0, 0], [0, 2]], "REFLECT")
     with pytest.raises(tf.errors.InvalidArgumentError, match=r"SYMMETRIC paddings \[4, 0\] .* at most 3"):
         tf.pad(x, [[4, 0], [0, 0]], "SYMMETRIC")

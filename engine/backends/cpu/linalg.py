@@ -21,11 +21,10 @@ def spectral_norm(x):
     """The largest singular value of each matrix x[..., m, n] and its left and right singular vectors."""
     batch, (rows, columns) = x.shape[:-2], x.shape[-2:]
     if rows == 0 or columns == 0:
-        return np.zeros(batch, x.dtype), np.zeros(batch + (rows,), x.dtype), np.zeros(batch + (columns,), x.dtype)
+        return tuple(np.zeros(shape, x.dtype) for shape in (batch, batch + (rows,), batch + (columns,)))
     try:
         left, singular, right = np.linalg.svd(x.astype(np.float32, copy=False), full_matrices=False)
     except np.linalg.LinAlgError:  # non-finite input: TF answers NaN rather than raising
-        nan = np.float32(np.nan)
-        return np.full(batch, nan, x.dtype), np.full(batch + (rows,), nan, x.dtype), np.full(batch + (columns,), nan, x.dtype)
+        return tuple(np.full(shape, np.nan, x.dtype) for shape in (batch, batch + (rows,), batch + (columns,)))
     return (singular[..., 0].astype(x.dtype), left[..., :, 0].astype(x.dtype),
             right[..., 0, :].astype(x.dtype))

@@ -36,6 +36,7 @@ _MULTIPLIERS = (0xD2511F53, 0xCD9E8D57)
 _KEY_STEPS = (0x9E3779B9, 0xBB67AE85)
 _SEED_SCRAMBLE_KEY = (0x3EC8F720, 0x02461E29)
 _BOX_MULLER_FLOOR = np.float32(1e-7)
+_FEW_BLOCKS = 8
 
 
 def philox(c0, c1, c2, c3, k0, k1):
@@ -83,6 +84,10 @@ def _blocks(block_ids, seed0, seed1):
     """The words of the Philox blocks with 64-bit indices `block_ids` (uint64), as an (n, 4) uint32 array."""
     (k0, k1), (c2, c3) = key_and_counter(seed0, seed1)
     n = block_ids.size
+    if n <= _FEW_BLOCKS:
+        # numpy's per-call overhead (about 100 calls here) outweighs Python ints for a few blocks.
+        words = [philox(b & _LOW32, b >> 32, c2, c3, k0, k1) for b in block_ids.tolist()]
+        return np.array(words, np.uint32).reshape(n, 4)
     counter = (block_ids & np.uint64(_LOW32), block_ids >> np.uint64(32),
                np.full(n, c2, np.uint64), np.full(n, c3, np.uint64))
     out = np.empty((n, 4), np.uint32)
