@@ -15,6 +15,7 @@ from .runtime import backends, get_backend, set_backend  # noqa: F401
 from . import _export
 
 __version__ = "0.1.0"
+newaxis = None
 
 _export.install(_sys_module := __import__("sys").modules[__name__])
 del _sys_module

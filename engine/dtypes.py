@@ -59,6 +59,7 @@ _NARROWED = {
     np.dtype(np.uint32): int32,
     np.dtype(np.complex128): complex64,
 }
+_NARROWED_NAMES = {d.name for d in _NARROWED}
 _PYTHON = {float: float32, int: int32, bool: bool_, complex: complex64}
 
 
@@ -68,6 +69,8 @@ def as_dtype(value):
         return value
     if isinstance(value, str):
         found = _BY_NAME.get(value)
+        if found is None and value in _NARROWED_NAMES:
+            found = _NARROWED[np.dtype(value)]
         if found is None:
             raise DTypeError(f"unknown dtype {value!r}; supported: {', '.join(_BY_NAME)}")
         return found

@@ -1,8 +1,8 @@
 """Image ops (TF 2's tf.image, NHWC): resize, crop_and_resize, flips, grayscale, standardization, central_crop.
 
-Every op takes a batch [N, H, W, C] or a single image [H, W, C]. The `*_grad`
-functions at the end run the adjoint kernels; they are not exported and exist
-for engine/gradients/image.py.
+Every op takes a batch [N, H, W, C] or a single image [H, W, C]. The functions
+at the end run the resize kernels and their adjoints; they are not exported and
+exist for engine/gradients/image.py.
 """
 import math
 
@@ -215,7 +215,7 @@ def resize_kernel(kernel, images, size):
 
 
 def resize_grad(kernel, grads, image):
-    """The gradient of resizing `image` (kernel ResizeBilinearGrad, ResizeNearestNeighborGrad, ScaleAndTranslateGrad)."""
+    """The gradient of resizing `image` (ResizeBilinearGrad, ResizeNearestNeighborGrad or ScaleAndTranslateGrad)."""
     return run_kernel(kernel, [convert_to_tensor(grads)], {"size": tuple(image.shape[1:3]), "dtype": image.dtype})
 
 

@@ -280,12 +280,12 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
         return run_kernel("Pad", [x, value], {"paddings": paddings})
     if mode not in ("REFLECT", "SYMMETRIC"):
         raise InvalidArgumentError(f"pad: mode must be 'CONSTANT', 'REFLECT' or 'SYMMETRIC', not {mode!r}")
-    limit_offset = 1 if mode == "REFLECT" else 0
+    edge = 1 if mode == "REFLECT" else 0
     for axis, ((before, after), length) in enumerate(zip(paddings, x.shape)):
-        if max(before, after) > length - limit_offset:
-            raise InvalidArgumentError(
-                f"pad: {mode} paddings {[before, after]} of axis {axis} must be at most {length - limit_offset} "
-                f"for a tensor of shape {list(x.shape)}")
+        limit = max(length - edge, 0)
+        if max(before, after) > limit:
+            raise InvalidArgumentError(f"pad: {mode} paddings {[before, after]} of axis {axis} must be at most {limit} "
+                                       f"for a tensor of shape {list(x.shape)}")
     return run_kernel("MirrorPad", [x], {"paddings": paddings, "mode": mode})
 
 

@@ -81,7 +81,8 @@ def _typed_signal(value, dtype, op_name, min_rank=1):
     return x
 
 
-def _positive_int(value, op_name, what, minimum=1):
+def _integer(value, op_name, what, minimum=1):
+    """A Python int of at least `minimum` from an int, a one-element list or a scalar tensor."""
     if isinstance(value, Tensor):
         value = value.numpy()
     array = np.asarray(value)
@@ -97,7 +98,7 @@ def _positive_int(value, op_name, what, minimum=1):
 def rfft(input_tensor, fft_length=None, name=None):
     """FFT of a real signal over its last axis, zero-padded or cropped to fft_length: fft_length // 2 + 1 bins."""
     x = _typed_signal(input_tensor, float32, "signal.rfft")
-    length = _positive_int(x.shape[-1] if fft_length is None else fft_length, "signal.rfft", "fft_length")
+    length = _integer(x.shape[-1] if fft_length is None else fft_length, "signal.rfft", "fft_length")
     return run_kernel("RFFT", [x], {"fft_length": length})
 
 
@@ -106,7 +107,7 @@ def irfft(input_tensor, fft_length=None, name=None):
     """Inverse of rfft: fft_length real samples (default 2 * (bins - 1)) from the non-negative frequency bins."""
     z = _typed_signal(input_tensor, complex64, "signal.irfft")
     length = 2 * (z.shape[-1] - 1) if fft_length is None else fft_length
-    return run_kernel("IRFFT", [z], {"fft_length": _positive_int(length, "signal.irfft", "fft_length")})
+    return run_kernel("IRFFT", [z], {"fft_length": _integer(length, "signal.irfft", "fft_length")})
 
 
 @tf_export("signal.fft")
@@ -160,8 +161,8 @@ def frame(signal, frame_length, frame_step, pad_end=False, pad_value=0, axis=-1,
     if x.ndim == 0:
         raise InvalidArgumentError("signal.frame: signal must have at least one dimension, got a scalar")
     axis = normalize_axis(axis, x.ndim, "signal.frame")
-    frame_length = _positive_int(frame_length, "signal.frame", "frame_length")
-    frame_step = _positive_int(frame_step, "signal.frame", "frame_step")
+    frame_length = _integer(frame_length, "signal.frame", "frame_length")
+    frame_step = _integer(frame_step, "signal.frame", "frame_step")
     length = x.shape[axis]
     if pad_end:
         num_frames = -(-length // frame_step)
@@ -178,7 +179,7 @@ def overlap_and_add(signal, frame_step, name=None):
     if x.ndim < 2:
         raise InvalidArgumentError(f"signal.overlap_and_add: signal must have shape [..., frames, frame_length], "
                                    f"got {list(x.shape)}")
-    frame_step = _positive_int(frame_step, "signal.overlap_and_add", "frame_step")
+    frame_step = _integer(frame_step, "signal.overlap_and_add", "frame_step")
     num_frames, frame_length = x.shape[-2:]
     return overlap_add(x, frame_step, x.ndim - 2, max(0, (num_frames - 1) * frame_step + frame_length))
 
@@ -189,7 +190,7 @@ def _raised_cosine_window(window_length, periodic, dtype, a, b, op_name):
     dtype = as_dtype(dtype)
     if not dtype.is_floating:
         raise DTypeError(f"{op_name}: dtype must be a float type, got {dtype.name}")
-    length = _positive_int(window_length, op_name, "window_length", minimum=0)
+    length = _integer(window_length, op_name, "window_length", minimum=0)
     if length == 1:
         return constant([1.0], dtype=dtype)
     denominator = np.float32(length + int(bool(periodic)) * (1 - length % 2) - 1)
@@ -216,7 +217,7 @@ def _enclosing_power_of_two(value):
 def stft(signals, frame_length, frame_step, fft_length=None, window_fn=hann_window, pad_end=False, name=None):
     """Short-time Fourier transform [..., frames, fft_length // 2 + 1] (fft_length: the next power of 2)."""
     x = _typed_signal(signals, float32, "signal.stft")
-    frame_length = _positive_int(frame_length, "signal.stft", "frame_length")
+    frame_length = _integer(frame_length, "signal.stft", "frame_length")
     fft_length = _enclosing_power_of_two(frame_length) if fft_length is None else fft_length
     framed = frame(x, frame_length, frame_step, pad_end=pad_end)
     if window_fn is not None:
@@ -228,7 +229,7 @@ def stft(signals, frame_length, frame_step, fft_length=None, window_fn=hann_wind
 def inverse_stft(stfts, frame_length, frame_step, fft_length=None, window_fn=hann_window, name=None):
     """irfft of each frame, cropped or padded to frame_length, windowed and overlap-added."""
     z = _typed_signal(stfts, complex64, "signal.inverse_stft", min_rank=2)
-    frame_length = _positive_int(frame_length, "signal.inverse_stft", "frame_length")
+    frame_length = _integer(frame_length, "signal.inverse_stft", "frame_length")
     fft_length = _enclosing_power_of_two(frame_length) if fft_length is None else fft_length
     frames = fit_last_axis(irfft(z, fft_length), frame_length)
     if window_fn is not None:

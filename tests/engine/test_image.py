@@ -121,6 +121,11 @@ def test_resize_dtypes_and_edge_shapes(backend):
     assert tf.image.resize(tf.zeros([2, 8, 4, 3]), [6, 6], preserve_aspect_ratio=True).shape == (2, 6, 3, 3)
     assert tf.image.resize(tf.zeros([5, 5, 1]), [10, 20], preserve_aspect_ratio=True).shape == (10, 10, 1)
     assert tf.image.ResizeMethod.NEAREST_NEIGHBOR == "nearest"
+    for kwargs in ({}, {"method": "nearest"}, {"antialias": True}):
+        with tf.GradientTape() as tape:
+            tape.watch(half)
+            loss = tf.reduce_sum(tf.cast(tf.image.resize(half, [3, 1], **kwargs), tf.float32))
+        assert tape.gradient(loss, half).dtype == tf.float16
 
 
 def test_resize_errors(backend):

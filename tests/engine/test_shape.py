@@ -279,6 +279,15 @@ def test_pad_constant_values_and_dtypes(backend):
     check_op(lambda t: tf.pad(t, [[1, 1], [0, 0]]), lambda a: np.pad(a, [[1, 1], [0, 0]]), [np.zeros((0, 2))])
 
 
+@pytest.mark.parametrize("mode", ["REFLECT", "SYMMETRIC"])
+def test_mirror_pad_of_empty_and_size_one_axes(backend, mode):
+    widest = 1 if mode == "SYMMETRIC" else 0
+    for shape, paddings in [((0, 3), [[0, 0], [1, 2]]), ((1, 3), [[widest, 0], [1, 1]])]:
+        x = _rand(*shape)
+        check_op(lambda t: tf.pad(t, paddings, mode), lambda a: np.pad(a, paddings, mode=mode.lower()), [x])
+        check_grad(lambda t: tf.pad(t, paddings, mode), lambda a: np.pad(a, paddings, mode=mode.lower()), [x])
+
+
 def test_pad_errors(backend):
     x = tf.zeros([3, 2])
     with pytest.raises(tf.errors.InvalidArgumentError,

@@ -22,6 +22,13 @@ def test_dtype_compares_with_names_and_numpy():
     assert repr(tf.float32) == "tf.float32"
     with pytest.raises(tf.errors.DTypeError, match="unknown dtype"):
         tf.as_dtype("float8")
+    # 64-bit types narrow to the engine's 32-bit ones, as numpy arrays of them do.
+    assert tf.as_dtype("int64") is tf.int32 and tf.as_dtype("float64") is tf.float32
+
+
+def test_scalars_stay_scalars(backend):
+    assert tf.broadcast_to(tf.constant(1.0), []).shape == ()
+    assert tf.constant(np.float64(2.0)).shape == ()
 
 
 def test_constant_copies_its_input(backend):

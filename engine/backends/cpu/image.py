@@ -31,6 +31,11 @@ def _nearest_indices(in_size, out_size):
     return np.clip(src, 0, in_size - 1).astype(np.intp)
 
 
+def _nearest_spans(in_size, out_size):
+    index = _nearest_indices(in_size, out_size)[:, None]
+    return index, np.ones(index.shape, np.float32)
+
+
 def _triangle_spans(in_size, out_size):
     """TF's ScaleAndTranslate spans for the triangle kernel with antialiasing (widened when downsampling)."""
     scale = np.float32(out_size) / np.float32(in_size)
@@ -51,17 +56,27 @@ def _triangle_spans(in_size, out_size):
 
 def _gather(x, axis, index, weight):
     """out[.., i, ..] = sum_t weight[i, t] * x[.., index[i, t], ..] along `axis`."""
-    taps = np.take(x, index, axis=axis)
-    weight = weight.reshape(weight.shape + (1,) * (x.ndim - axis - 1))
-    return np.sum(taps * weight, axis=axis + 1, dtype=np.float32)
+    shape = (-1,) + (1,) * (x.ndim - axis - 1)
+    out = None
+    # One tap at a time: a handful of cheap gathers beats one [.., out, taps, ..] temporary.
+    for tap in range(index.shape[1]):
+        term = np.take(x, index[:, tap], axis=axis) * weight[:, tap].reshape(shape)
+        out = term if out is None else np.add(out, term, out=out)
+    return out
 
 
 def _scatter(dy, axis, index, weight, in_size):
     """The adjoint of `_gather`: add weight[i, t] * dy[.., i, ..] into out[.., index[i, t], ..]."""
-    weight = weight.reshape(weight.shape + (1,) * (dy.ndim - axis - 1))
-    contributions = np.expand_dims(dy, axis + 1) * weight
+    shape = (-1,) + (1,) * (dy.ndim - axis - 1)
+    targets = index.reshape(-1)
+    order = np.argsort(targets, kind="stable")
+    targets = targets[order]
+    sources = order // index.shape[1]
+    contributions = np.take(dy, sources, axis=axis) * weight.reshape(-1)[order].reshape(shape)
+    # Contributions sorted by target: each run of equal targets sums with one reduceat.
+    starts = np.flatnonzero(np.concatenate([[True], targets[1:] != targets[:-1]]))
     out = np.zeros(dy.shape[:axis] + (in_size,) + dy.shape[axis + 1:], np.float32)
-    np.add.at(out, (slice(None),) * axis + (index,), contributions)
+    out[(slice(None),) * axis + (targets[starts],)] = np.add.reduceat(contributions, starts, axis=axis)
     return out
 
 
@@ -75,11 +90,6 @@ def _resample_adjoint(dy, size, spans, dtype):
     dy = dy.astype(np.float32, copy=False)
     cols = _scatter(dy, 2, *spans(size[1], dy.shape[2]), size[1])
     return _scatter(cols, 1, *spans(size[0], dy.shape[1]), size[0]).astype(dtype.as_numpy_dtype, copy=False)
-
-
-def _nearest_spans(in_size, out_size):
-    index = _nearest_indices(in_size, out_size)[:, None]
-    return index, np.ones(index.shape, np.float32)
 
 
 @cpu_kernel("ResizeBilinear")

@@ -76,7 +76,7 @@ def overlap_and_add(frames, *, frame_step, axis, length):
     moved = np.moveaxis(frames, (axis, axis + 1), (-2, -1))
     num_frames, frame_length = moved.shape[-2:]
     # Cut each frame into pieces of frame_step samples: piece p of frame f lands on block f + p.
-    pieces = -(-frame_length // frame_step)
+    pieces = max(1, -(-frame_length // frame_step))
     padded = np.zeros(moved.shape[:-1] + (pieces * frame_step,), frames.dtype)
     padded[..., :frame_length] = moved
     padded = padded.reshape(moved.shape[:-2] + (num_frames, pieces, frame_step))
