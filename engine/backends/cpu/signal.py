@@ -15,12 +15,12 @@ def complex_(real, imag):
 
 @cpu_kernel("Real")
 def real(z):
-    return np.ascontiguousarray(z.real)
+    return np.array(z.real, order="C")
 
 
 @cpu_kernel("Imag")
 def imag(z):
-    return np.ascontiguousarray(z.imag)
+    return np.array(z.imag, order="C")
 
 
 @cpu_kernel("Angle")
