@@ -4,6 +4,7 @@ Softmax, log-softmax, the cross-entropies and dropout are kernels (hot paths,
 numerically delicate); the rest are composed of other ops.
 """
 import numbers
+import operator
 
 from .._export import tf_export
 from ..errors import DTypeError, IncompatibleShapesError, InvalidArgumentError
@@ -116,11 +117,15 @@ def _noise_shape(x, noise_shape, op_name):
         return tuple(x.shape)
     if isinstance(noise_shape, Tensor):
         noise_shape = noise_shape.numpy().tolist()
-    dims = list(noise_shape)
+    try:
+        dims = [None if d is None else operator.index(d) for d in noise_shape]
+    except TypeError:
+        raise InvalidArgumentError(f"{op_name}: noise_shape must be a list of integers or None, "
+                                   f"got {noise_shape!r}") from None
     if len(dims) > x.ndim:
         raise InvalidArgumentError(f"{op_name}: noise_shape {dims} has a higher rank than x of shape {list(x.shape)}")
     dims = [1] * (x.ndim - len(dims)) + dims
-    dims = [size if d is None else int(d) for d, size in zip(dims, x.shape)]
+    dims = [size if d is None else d for d, size in zip(dims, x.shape)]
     if any(d not in (1, size) for d, size in zip(dims, x.shape)):
         raise IncompatibleShapesError(f"{op_name}: noise_shape {list(noise_shape)} does not broadcast to "
                                       f"x of shape {list(x.shape)}")

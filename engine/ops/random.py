@@ -73,7 +73,7 @@ def stateful_seed_pair(kernel, seed, op_name):
     with state.lock:
         global_seed = _DEFAULT_GLOBAL_SEED if state.global_seed is None else state.global_seed
         if op_seed is None:
-            stream = _splitmix64(next(state.internal_op_seeds)) ^ 1
+            stream = _splitmix64(next(state.internal_op_seeds)) | 1
         else:
             key = (kernel, global_seed, op_seed)
             count = state.calls.get(key, 0)
@@ -149,16 +149,17 @@ def _int_bound(value, op_name, what):
     try:
         bound = operator.index(value)
     except TypeError:
-        raise InvalidArgumentError(f"{op_name}: {what} must be an integer for an integer dtype, got {value!r}") from None
+        raise InvalidArgumentError(
+            f"{op_name}: {what} must be an integer for an integer dtype, got {value!r}") from None
     if not -2**31 <= bound <= 2**31:
         raise InvalidArgumentError(f"{op_name}: {what} {bound} is out of the int32 range")
     return bound
 
 
 def _uniform_int(shape, low, high, seeds, op_name):
-    seed0, seed1 = seeds("RandomUniformInt")
-    return run_kernel("RandomUniformInt", [], {"shape": shape_attr(shape, op_name), "minval": low, "maxval": high,
-                                               "seed0": seed0, "seed1": seed1})
+    attrs = {"shape": shape_attr(shape, op_name), "minval": low, "maxval": high}
+    attrs["seed0"], attrs["seed1"] = seeds("RandomUniformInt")
+    return run_kernel("RandomUniformInt", [], attrs)
 
 
 def _uniform(shape, minval, maxval, dtype, seeds, op_name):
