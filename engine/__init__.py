@@ -12,6 +12,7 @@ from .autodiff import (GradientTape, custom_gradient, grad, grads, stop_gradient
                        value_and_grads, variable_grads)
 from .memory import dispose, keep, memory, profile, tidy  # noqa: F401
 from .runtime import backends, get_backend, set_backend  # noqa: F401
+from . import optimizers  # noqa: F401
 from . import _export
 
 __version__ = "0.1.0"
