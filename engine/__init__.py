@@ -7,6 +7,7 @@ from .shape import TensorShape
 from .tensor import Tensor, Variable, is_tensor
 from . import ops as _ops  # noqa: F401  (registers every op)
 from .backends import cpu as _cpu_backend  # noqa: F401  (registers the cpu backend)
+from .backends import gl as _gl_backends  # noqa: F401  (registers gl-compute and gl-fragment; starts nothing)
 from . import gradients as _gradients  # noqa: F401
 from .autodiff import (GradientTape, custom_gradient, grad, grads, stop_gradient, value_and_grad,  # noqa: F401
                        value_and_grads, variable_grads)

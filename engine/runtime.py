@@ -80,8 +80,17 @@ def _instantiate(name):
 
 
 def set_backend(name):
-    """Make `name` the backend new tensors and kernels use. Returns True on success."""
+    """Make `name` the backend new tensors and kernels use; "gl" picks the best GL path. Returns True."""
     with STATE.lock:
+        if name == "gl":
+            reasons = []
+            for candidate in ("gl-compute", "gl-fragment"):
+                try:
+                    STATE.current = _instantiate(candidate)
+                    return True
+                except BackendError as exc:
+                    reasons.append(str(exc))
+            raise BackendError("no GL backend is available: " + "; ".join(reasons))
         STATE.current = _instantiate(name)
     return True
 
@@ -95,9 +104,23 @@ def current_backend():
     if backend is None:
         with STATE.lock:
             if STATE.current is None:
-                STATE.current = _instantiate("cpu")
+                STATE.current = _default_backend()
             backend = STATE.current
     return backend
+
+
+def _default_backend():
+    """A hardware GPU backend when one works here, else cpu (software GL is for tests, not users)."""
+    for name in sorted(_FACTORIES, key=lambda n: -_FACTORIES[n][0]):
+        if name == "cpu":
+            continue
+        try:
+            backend = _instantiate(name)
+        except BackendError:
+            continue
+        if not backend.describe().get("software", False):
+            return backend
+    return _instantiate("cpu")
 
 
 def find_backend(name):

@@ -5,6 +5,7 @@ explicit (top, bottom, left, right) pads, so kernels only ever see numbers.
 1-D ops run as 2-D ops over a height of one. Pooling lives in `pool.py`.
 """
 import math
+import numbers
 
 from .._export import tf_export
 from ..errors import DTypeError, IncompatibleShapesError, InvalidArgumentError, UnimplementedError
@@ -36,7 +37,7 @@ def spatial_argument(value, spatial_rank, op_name, what):
     """TF's int-or-list window argument (strides, ksize, dilations): an int or 1, n or n+2 ints -> n ints."""
     if hasattr(value, "numpy"):
         value = value.numpy().tolist()
-    values = [value] if isinstance(value, int) else value
+    values = [value] if isinstance(value, numbers.Integral) else value
     try:
         values = [int(v) for v in values]
     except (TypeError, ValueError):
@@ -56,6 +57,8 @@ def spatial_argument(value, spatial_rank, op_name, what):
 
 
 def _explicit_pads(padding, spatial_rank, op_name):
+    if hasattr(padding, "numpy"):
+        padding = padding.numpy().tolist()
     try:
         pairs = [[int(p) for p in pair] for pair in padding]
     except (TypeError, ValueError):

@@ -1,10 +1,11 @@
-"""Convolution and pooling kernels over NHWC arrays, with explicit (top, bottom, left, right) pads.
+"""Convolution kernels over NHWC arrays, with explicit (top, bottom, left, right) pads.
 
 Conv2D and its filter gradient gather the windows with stride tricks (im2col)
-into a reused scratch buffer and make one BLAS matmul per block of rows; the
-input gradient makes one matmul per filter tap and adds it where the tap read.
-Depthwise convolution and pooling make one vectorised pass per window tap
-over a strided view, so their Python loops run kh * kw times, never per pixel.
+into a reused scratch buffer and make one BLAS matmul per block of rows.
+Depthwise convolution sums the kh * kw window taps inside one einsum over a
+strided view. Stride-1 input gradients are the forward correlation of the
+padded output gradient with the flipped filter; strided ones add each tap's
+contribution back where it was read. No Python loop runs per pixel.
 """
 import threading
 
@@ -36,14 +37,15 @@ def _scratch_buffer(size):
     return _scratch.buffer[:size]
 
 
-def _float32(a):
+def float32(a):
     return np.ascontiguousarray(a, dtype=np.float32)
 
 
-def _padded(x, pads, fill=0):
+def padded(x, pads, fill=0):
+    """`x` padded by `pads` = (top, bottom, left, right), C-contiguous."""
     pt, pb, pl, pr = pads
     if not (pt or pb or pl or pr):
-        return x
+        return np.ascontiguousarray(x)
     n, h, w, c = x.shape
     out = np.empty((n, h + pt + pb, w + pl + pr, c), x.dtype)
     out[:, :pt] = fill
@@ -54,30 +56,43 @@ def _padded(x, pads, fill=0):
     return out
 
 
-def _cropped(padded, shape, pads):
+def cropped(padded_array, shape, pads):
     pt, _, pl, _ = pads
-    return np.ascontiguousarray(padded[:, pt:pt + shape[1], pl:pl + shape[2]])
+    return np.ascontiguousarray(padded_array[:, pt:pt + shape[1], pl:pl + shape[2]])
 
 
-def _output_size(padded, kernel, stride, dilation):
-    return max((padded - (kernel - 1) * dilation - 1) // stride + 1, 0)
+def output_hw(padded_shape, kh, kw, strides, dilations):
+    sizes = []
+    for size, k, s, d in zip(padded_shape[1:3], (kh, kw), strides, dilations):
+        sizes.append(max((size - (k - 1) * d - 1) // s + 1, 0))
+    return tuple(sizes)
 
 
-def _output_hw(padded_shape, kh, kw, strides, dilations):
-    return (_output_size(padded_shape[1], kh, strides[0], dilations[0]),
-            _output_size(padded_shape[2], kw, strides[1], dilations[1]))
-
-
-def _taps(kh, kw, dilations):
+def taps(kh, kw, dilations):
+    """(i, j, row offset, column offset) of every window tap, in row-major order."""
     return [(i, j, i * dilations[0], j * dilations[1]) for i in range(kh) for j in range(kw)]
 
 
-def _tap(a, row, col, out_hw, strides):
-    """The [n, oh, ow, c] view of padded `a` that one window tap at offset (row, col) reads."""
+def tap_view(a, row, col, out_hw, strides):
+    """The [n, oh, ow, c] view of padded `a` that the window tap at offset (row, col) reads."""
     (oh, ow), (sh, sw) = out_hw, strides
     return a[:, row:row + (oh - 1) * sh + 1:sh, col:col + (ow - 1) * sw + 1:sw]
 
 
+def _flipped_pads(kh, kw, pads, dilations):
+    """Pads that turn a stride-1 input gradient into a forward correlation, or None where a pad exceeds the window."""
+    edges = ((kh - 1) * dilations[0],) * 2 + ((kw - 1) * dilations[1],) * 2
+    flipped = tuple(edge - pad for edge, pad in zip(edges, pads))
+    return flipped if min(flipped) >= 0 else None
+
+
+def _expanded_zeros(input_shape, pads, depth):
+    n, h, w, _ = input_shape
+    pt, pb, pl, pr = pads
+    return np.zeros((n, h + pt + pb, w + pl + pr, depth), np.float32)
+
+
+# --- Conv2D and its gradients ---------------------------------------------------------
 def _windows(xp, rows, out_w, kh, kw, strides, dilations):
     """A [n, len(rows), ow, kh, kw, c] strided view of the windows of output rows `rows` (no copy)."""
     sn, sh, sw, sc = xp.strides
@@ -113,50 +128,60 @@ def _is_pointwise(kh, kw, strides, pads):
     return kh == kw == 1 and strides == (1, 1) and not any(pads)
 
 
-# --- Conv2D and its gradients ---------------------------------------------------------
-@cpu_kernel("Conv2D")
-def conv2d(x, filters, *, strides, pads, dilations):
+def _correlate(xp, filters, strides, dilations):
+    """float32 [n, oh, ow, out] cross-correlation of padded float32 `xp` with [kh, kw, c, out] `filters`."""
     kh, kw, c, out_c = filters.shape
-    weights = _float32(filters).reshape(kh * kw * c, out_c)
-    if _is_pointwise(kh, kw, strides, pads):
-        return np.matmul(_float32(x).reshape(-1, c), weights).reshape(*x.shape[:3], out_c).astype(x.dtype, copy=False)
-    xp = _padded(np.asarray(x, np.float32), pads)
-    oh, ow = _output_hw(xp.shape, kh, kw, strides, dilations)
-    out = np.empty((x.shape[0], oh, ow, out_c), np.float32)
+    weights = float32(filters).reshape(kh * kw * c, out_c)
+    oh, ow = output_hw(xp.shape, kh, kw, strides, dilations)
+    out = np.empty((xp.shape[0], oh, ow, out_c), np.float32)
     if out.size:
         for samples, rows, cols in _im2col_blocks(xp, (oh, ow), kh, kw, strides, dilations):
             np.matmul(cols, weights, out=out[samples, rows].reshape(-1, out_c))
-    return out.astype(x.dtype, copy=False)
+    return out
+
+
+@cpu_kernel("Conv2D")
+def conv2d(x, filters, *, strides, pads, dilations):
+    kh, kw, c, out_c = filters.shape
+    if _is_pointwise(kh, kw, strides, pads):
+        out = np.matmul(float32(x).reshape(-1, c), float32(filters).reshape(c, out_c))
+        return out.reshape(*x.shape[:3], out_c).astype(x.dtype, copy=False)
+    return _correlate(padded(np.asarray(x, np.float32), pads), filters, strides, dilations).astype(x.dtype, copy=False)
 
 
 @cpu_kernel("Conv2DBackpropInput")
 def conv2d_backprop_input(dy, filters, *, input_shape, strides, pads, dilations):
     kh, kw, c, out_c = filters.shape
-    dy2 = _float32(dy).reshape(-1, out_c)
-    weights = _float32(filters)
     if _is_pointwise(kh, kw, strides, pads):
-        return np.matmul(dy2, weights.reshape(c, out_c).T).reshape(input_shape).astype(dy.dtype, copy=False)
-    n, h, w, _ = input_shape
-    pt, pb, pl, pr = pads
-    dxp = np.zeros((n, h + pt + pb, w + pl + pr, c), np.float32)
-    out_hw = dy.shape[1:3]
+        out = np.matmul(float32(dy).reshape(-1, out_c), float32(filters).reshape(c, out_c).T)
+        return out.reshape(input_shape).astype(dy.dtype, copy=False)
+    # At stride 1 the gradient is the correlation of the padded output gradient with the filter flipped in space
+    # and transposed; its im2col has `out_c` channels, so it beats adding per-tap products only when c >= out_c.
+    flipped = _flipped_pads(kh, kw, pads, dilations) if strides == (1, 1) and c >= out_c else None
+    if flipped is not None:
+        flipped_filters = np.ascontiguousarray(float32(filters)[::-1, ::-1].transpose(0, 1, 3, 2))
+        dx = _correlate(padded(np.asarray(dy, np.float32), flipped), flipped_filters, strides, dilations)
+        return dx.astype(dy.dtype, copy=False)
+    dxp = _expanded_zeros(input_shape, pads, c)
     if dy.size and c:
+        dy2 = float32(dy).reshape(-1, out_c)
+        weights = float32(filters)
         contribution = np.empty((dy2.shape[0], c), np.float32)
-        for i, j, row, col in _taps(kh, kw, dilations):
+        for i, j, row, col in taps(kh, kw, dilations):
             np.matmul(dy2, weights[i, j].T, out=contribution)
-            target = _tap(dxp, row, col, out_hw, strides)
+            target = tap_view(dxp, row, col, dy.shape[1:3], strides)
             target += contribution.reshape(target.shape)
-    return _cropped(dxp, input_shape, pads).astype(dy.dtype, copy=False)
+    return cropped(dxp, input_shape, pads).astype(dy.dtype, copy=False)
 
 
 @cpu_kernel("Conv2DBackpropFilter")
 def conv2d_backprop_filter(x, dy, *, filter_shape, strides, pads, dilations):
     kh, kw, c, out_c = filter_shape
-    dy32 = _float32(dy)
+    dy32 = float32(dy)
     if _is_pointwise(kh, kw, strides, pads):
-        dw = np.matmul(_float32(x).reshape(-1, c).T, dy32.reshape(-1, out_c))
+        dw = np.matmul(float32(x).reshape(-1, c).T, dy32.reshape(-1, out_c))
         return dw.reshape(filter_shape).astype(x.dtype, copy=False)
-    xp = _padded(np.asarray(x, np.float32), pads)
+    xp = padded(np.asarray(x, np.float32), pads)
     dw = np.zeros((kh * kw * c, out_c), np.float32)
     if dy.size:
         for samples, rows, cols in _im2col_blocks(xp, dy.shape[1:3], kh, kw, strides, dilations):
@@ -165,136 +190,78 @@ def conv2d_backprop_filter(x, dy, *, filter_shape, strides, pads, dilations):
 
 
 # --- depthwise ------------------------------------------------------------------------
+def _depthwise_windows(xp, out_hw, kh, kw, strides, dilations):
+    """[n, oh, kh, kw, ow * k] windows of C-contiguous `xp` when the column stride is 1, else [n, oh, kh, kw, ow, k].
+
+    Merging ow and k gives einsum one long inner loop: four times faster than
+    the six-dimensional view here.
+    """
+    (oh, ow), (sh, sw), (dh, dw) = out_hw, strides, dilations
+    n, _, _, depth = xp.shape
+    bn, bh, bw, bk = xp.strides
+    if sw == 1:
+        return as_strided(xp, (n, oh, kh, kw, ow * depth), (bn, bh * sh, bh * dh, bw * dw, bk), writeable=False)
+    return as_strided(xp, (n, oh, kh, kw, ow, depth), (bn, bh * sh, bh * dh, bw * dw, bw * sw, bk), writeable=False)
+
+
 def _expanded(x, multiplier):
     """Each input channel repeated `multiplier` times, so channel c * m + k lines up with output channel c * m + k."""
     return x if multiplier == 1 else np.repeat(x, multiplier, axis=3)
 
 
-def _tiled_taps(filters, out_w):
-    """[kh, kw, ow, c * m] weights: a contiguous weight row lets numpy run each tap as one long inner loop."""
-    kh, kw, c, m = filters.shape
-    weights = np.asarray(filters, np.float32).reshape(kh, kw, 1, c * m)
-    return np.ascontiguousarray(np.broadcast_to(weights, (kh, kw, out_w, c * m)))
+def _depthwise_correlate(xp, weights, strides, dilations):
+    """out[n, h, w, k] = sum over taps (i, j) of xp[n, h*sh + i*dh, w*sw + j*dw, k] * weights[i, j, k]."""
+    kh, kw, depth = weights.shape
+    oh, ow = output_hw(xp.shape, kh, kw, strides, dilations)
+    out = np.empty((xp.shape[0], oh, ow, depth), np.float32)
+    if out.size:
+        windows = _depthwise_windows(xp, (oh, ow), kh, kw, strides, dilations)
+        tiled = np.ascontiguousarray(np.broadcast_to(weights[:, :, None, :], (kh, kw, ow, depth)))
+        np.einsum("nhij...,ij...->nh...", windows, tiled.reshape(kh, kw, *windows.shape[4:]),
+                  out=out.reshape(out.shape[:2] + windows.shape[4:]))
+    return out
 
 
 @cpu_kernel("DepthwiseConv2dNative")
 def depthwise_conv2d(x, filters, *, strides, pads, dilations):
     kh, kw, c, m = filters.shape
-    xp = _expanded(_padded(np.asarray(x, np.float32), pads), m)
-    oh, ow = _output_hw(xp.shape, kh, kw, strides, dilations)
-    out = np.zeros((x.shape[0], oh, ow, c * m), np.float32)
-    if out.size:
-        weights = _tiled_taps(filters, ow)
-        product = np.empty_like(out)
-        for index, (i, j, row, col) in enumerate(_taps(kh, kw, dilations)):
-            source = _tap(xp, row, col, (oh, ow), strides)
-            np.multiply(source, weights[i, j], out=out if index == 0 else product)
-            if index:
-                out += product
+    xp = _expanded(padded(np.asarray(x, np.float32), pads), m)
+    out = _depthwise_correlate(xp, float32(filters).reshape(kh, kw, c * m), strides, dilations)
     return out.astype(x.dtype, copy=False)
 
 
 @cpu_kernel("DepthwiseConv2dNativeBackpropInput")
 def depthwise_conv2d_backprop_input(dy, filters, *, input_shape, strides, pads, dilations):
     kh, kw, c, m = filters.shape
-    n, h, w, _ = input_shape
-    pt, pb, pl, pr = pads
-    dxp = np.zeros((n, h + pt + pb, w + pl + pr, c * m), np.float32)
-    if dy.size:
-        dy32 = _float32(dy)
-        out_hw = dy.shape[1:3]
-        weights = _tiled_taps(filters, out_hw[1])
-        product = np.empty_like(dy32)
-        for i, j, row, col in _taps(kh, kw, dilations):
-            np.multiply(dy32, weights[i, j], out=product)
-            target = _tap(dxp, row, col, out_hw, strides)
-            target += product
+    weights = float32(filters).reshape(kh, kw, c * m)
+    flipped = _flipped_pads(kh, kw, pads, dilations) if strides == (1, 1) else None
+    if flipped is not None:
+        dx = _depthwise_correlate(padded(np.asarray(dy, np.float32), flipped), weights[::-1, ::-1], strides, dilations)
+    else:
+        dx = _expanded_zeros(input_shape, pads, c * m)
+        if dy.size:
+            dy32 = float32(dy)
+            product = np.empty_like(dy32)
+            for i, j, row, col in taps(kh, kw, dilations):
+                np.multiply(dy32, weights[i, j], out=product)
+                target = tap_view(dx, row, col, dy.shape[1:3], strides)
+                target += product
+        dx = cropped(dx, input_shape, pads)
     if m > 1:
-        dxp = dxp.reshape(*dxp.shape[:3], c, m).sum(axis=4)
-    return _cropped(dxp, input_shape, pads).astype(dy.dtype, copy=False)
+        dx = dx.reshape(*dx.shape[:3], c, m).sum(axis=4)
+    return dx.astype(dy.dtype, copy=False)
 
 
 @cpu_kernel("DepthwiseConv2dNativeBackpropFilter")
 def depthwise_conv2d_backprop_filter(x, dy, *, filter_shape, strides, pads, dilations):
     kh, kw, c, m = filter_shape
-    xp = _expanded(_padded(np.asarray(x, np.float32), pads), m)
-    dy32 = _float32(dy)
-    dw = np.zeros((kh, kw, c * m), np.float32)
+    xp = _expanded(padded(np.asarray(x, np.float32), pads), m)
+    dw = np.zeros((kh, kw, dy.shape[2], c * m), np.float32)
     if dy.size:
-        for i, j, row, col in _taps(kh, kw, dilations):
-            dw[i, j] = np.einsum("nhwk,nhwk->k", _tap(xp, row, col, dy.shape[1:3], strides), dy32)
-    return dw.reshape(filter_shape).astype(x.dtype, copy=False)
+        windows = _depthwise_windows(xp, dy.shape[1:3], kh, kw, strides, dilations)
+        np.einsum("nhij...,nh...->ij...", windows, float32(dy).reshape(dy.shape[:2] + windows.shape[4:]),
+                  out=dw.reshape(kh, kw, *windows.shape[4:]))
+    return dw.sum(axis=2).reshape(filter_shape).astype(x.dtype, copy=False)
 
 
-# --- pooling ----------------------------------------------------------------------------
-def _lowest(dtype):
-    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
-
-
-@cpu_kernel("MaxPool")
-def max_pool(x, *, ksize, strides, pads):
-    xp = _padded(x, pads, fill=_lowest(x.dtype))
-    oh, ow = _output_hw(xp.shape, *ksize, strides, (1, 1))
-    out = np.empty((x.shape[0], oh, ow, x.shape[3]), x.dtype)
-    if out.size:
-        for index, (_, _, row, col) in enumerate(_taps(*ksize, (1, 1))):
-            source = _tap(xp, row, col, (oh, ow), strides)
-            if index:
-                np.maximum(out, source, out=out)
-            else:
-                np.copyto(out, source)
-    return out
-
-
-@cpu_kernel("MaxPoolGrad")
-def max_pool_grad(x, y, dy, *, ksize, strides, pads):
-    """The gradient goes to the first maximum of each window in row-major order, as TF's CPU kernel does."""
-    xp = _padded(x, pads, fill=_lowest(x.dtype))
-    dxp = np.zeros(xp.shape, np.float32)
-    if dy.size:
-        dy32 = _float32(dy)
-        out_hw = dy.shape[1:3]
-        unclaimed = np.ones(dy.shape, bool)
-        hit = np.empty(dy.shape, bool)
-        for _, _, row, col in _taps(*ksize, (1, 1)):
-            np.equal(_tap(xp, row, col, out_hw, strides), y, out=hit)
-            hit &= unclaimed
-            unclaimed ^= hit
-            target = _tap(dxp, row, col, out_hw, strides)
-            np.add(target, dy32, out=target, where=hit)
-    return _cropped(dxp, x.shape, pads).astype(dy.dtype, copy=False)
-
-
-def _inverse_counts(input_hw, out_hw, ksize, strides, pads):
-    """[oh, ow, 1] reciprocals of how many input pixels (padding excluded) each window covers."""
-    counts = []
-    for size, out, k, s, before in zip(input_hw, out_hw, ksize, strides, pads[::2]):
-        start = np.arange(out) * s - before
-        counts.append(np.minimum(start + k, size) - np.maximum(start, 0))
-    return (1.0 / np.multiply.outer(*counts).astype(np.float32))[:, :, None]
-
-
-@cpu_kernel("AvgPool")
-def avg_pool(x, *, ksize, strides, pads):
-    xp = _padded(np.asarray(x, np.float32), pads)
-    oh, ow = _output_hw(xp.shape, *ksize, strides, (1, 1))
-    out = np.zeros((x.shape[0], oh, ow, x.shape[3]), np.float32)
-    if out.size:
-        for _, _, row, col in _taps(*ksize, (1, 1)):
-            out += _tap(xp, row, col, (oh, ow), strides)
-        out *= _inverse_counts(x.shape[1:3], (oh, ow), ksize, strides, pads)
-    return out.astype(x.dtype, copy=False)
-
-
-@cpu_kernel("AvgPoolGrad")
-def avg_pool_grad(dy, *, input_shape, ksize, strides, pads):
-    n, h, w, c = input_shape
-    pt, pb, pl, pr = pads
-    dxp = np.zeros((n, h + pt + pb, w + pl + pr, c), np.float32)
-    if dy.size:
-        out_hw = dy.shape[1:3]
-        share = _float32(dy) * _inverse_counts((h, w), out_hw, ksize, strides, pads)
-        for _, _, row, col in _taps(*ksize, (1, 1)):
-            target = _tap(dxp, row, col, out_hw, strides)
-            target += share
-    return _cropped(dxp, input_shape, pads).astype(dy.dtype, copy=False)
+from . import pool  # noqa: E402,F401  (pooling kernels share the helpers above)

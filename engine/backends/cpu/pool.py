@@ -1,0 +1,87 @@
+"""Max and average pooling kernels over NHWC arrays: one vectorised pass per window tap over a strided view."""
+import numpy as np
+
+from .conv import cropped, float32, output_hw, padded, tap_view, taps
+from .kernel import cpu_kernel
+
+_NO_DILATION = (1, 1)
+
+
+def _lowest(dtype):
+    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
+
+
+@cpu_kernel("MaxPool")
+def max_pool(x, *, ksize, strides, pads):
+    xp = padded(x, pads, fill=_lowest(x.dtype))
+    oh, ow = output_hw(xp.shape, *ksize, strides, _NO_DILATION)
+    out = np.empty((x.shape[0], oh, ow, x.shape[3]), x.dtype)
+    if out.size:
+        for index, (_, _, row, col) in enumerate(taps(*ksize, _NO_DILATION)):
+            source = tap_view(xp, row, col, (oh, ow), strides)
+            if index:
+                np.maximum(out, source, out=out)
+            else:
+                np.copyto(out, source)
+    return out
+
+
+@cpu_kernel("MaxPoolGrad")
+def max_pool_grad(x, y, dy, *, ksize, strides, pads):
+    """The gradient goes to the first maximum of each window in row-major order, as TF's CPU kernel does."""
+    xp = padded(x, pads, fill=_lowest(x.dtype))
+    dxp = np.zeros(xp.shape, np.float32)
+    if dy.size:
+        dy32 = float32(dy)
+        out_hw = dy.shape[1:3]
+        overlapping = any(k > s for k, s in zip(ksize, strides))
+        unclaimed = np.ones(dy.shape, bool)
+        hit = np.empty(dy.shape, bool)
+        share = np.empty_like(dy32)
+        for _, _, row, col in taps(*ksize, _NO_DILATION):
+            np.equal(tap_view(xp, row, col, out_hw, strides), y, out=hit)
+            hit &= unclaimed
+            unclaimed ^= hit
+            # A masked multiply is several times faster than np.add(..., where=hit).
+            np.multiply(dy32, hit, out=share)
+            target = tap_view(dxp, row, col, out_hw, strides)
+            if overlapping:
+                target += share
+            else:
+                np.copyto(target, share)
+    return cropped(dxp, x.shape, pads).astype(dy.dtype, copy=False)
+
+
+def _inverse_counts(input_hw, out_hw, ksize, strides, pads):
+    """[oh, ow, 1] reciprocals of how many input pixels (padding excluded) each window covers."""
+    counts = []
+    for size, out, k, s, before in zip(input_hw, out_hw, ksize, strides, pads[::2]):
+        start = np.arange(out) * s - before
+        counts.append(np.minimum(start + k, size) - np.maximum(start, 0))
+    return (1.0 / np.multiply.outer(*counts).astype(np.float32))[:, :, None]
+
+
+@cpu_kernel("AvgPool")
+def avg_pool(x, *, ksize, strides, pads):
+    xp = padded(np.asarray(x, np.float32), pads)
+    oh, ow = output_hw(xp.shape, *ksize, strides, _NO_DILATION)
+    out = np.zeros((x.shape[0], oh, ow, x.shape[3]), np.float32)
+    if out.size:
+        for _, _, row, col in taps(*ksize, _NO_DILATION):
+            out += tap_view(xp, row, col, (oh, ow), strides)
+        out *= _inverse_counts(x.shape[1:3], (oh, ow), ksize, strides, pads)
+    return out.astype(x.dtype, copy=False)
+
+
+@cpu_kernel("AvgPoolGrad")
+def avg_pool_grad(dy, *, input_shape, ksize, strides, pads):
+    n, h, w, c = input_shape
+    pt, pb, pl, pr = pads
+    dxp = np.zeros((n, h + pt + pb, w + pl + pr, c), np.float32)
+    if dy.size:
+        out_hw = dy.shape[1:3]
+        share = float32(dy) * _inverse_counts((h, w), out_hw, ksize, strides, pads)
+        for _, _, row, col in taps(*ksize, _NO_DILATION):
+            target = tap_view(dxp, row, col, out_hw, strides)
+            target += share
+    return cropped(dxp, input_shape, pads).astype(dy.dtype, copy=False)

@@ -1,0 +1,234 @@
+"""The two GL backends: `gl-compute` (GL >= 4.3, SSBOs) and `gl-fragment` (GL >= 3.3, RGBA32UI textures).
+
+Both keep tensors as 32-bit words in GPU memory and run the same kernel
+programs (program.py), wrapped as compute or fragment shaders. Work is queued
+on the GL thread; only reads wait.
+"""
+import math
+from concurrent.futures import Future
+
+import numpy as np
+
+from ...errors import BackendError
+from ...tensor import Tensor
+from ..base import Backend, DataBuffer
+from . import program as programs
+from .kernel import kernels_for
+from .runtime import array_from_words, capacity_for, get_runtime, pointer, words_of
+
+
+class GlBuffer(DataBuffer):
+    """A tensor's storage: an SSBO (compute) or an RGBA32UI texture (fragment), assigned on the GL thread."""
+
+    __slots__ = ("words", "gl_name")
+
+    def __init__(self, backend, words, nbytes):
+        self.words = words
+        self.gl_name = None
+        super().__init__(backend, nbytes)
+
+    def __del__(self):
+        try:
+            self.backend.on_buffer_released(self)
+            if self.words:  # queued after the upload or dispatch that gives it a GL object
+                self.backend.runtime.thread.submit(self.backend.recycle, self)
+        except Exception:  # interpreter shutdown: the context dies with the process
+            pass
+
+
+class GLBackend(Backend):
+    path = None
+
+    def __init__(self):
+        super().__init__()
+        self.runtime = get_runtime()
+        self.kernels = kernels_for(self.path)
+        self.thread = self.runtime.thread
+
+    def describe(self):
+        info = self.runtime.info
+        return {"vendor": info["vendor"], "renderer": info["renderer"], "version": info["version"],
+                "software": info["software"]}
+
+    def memory(self):
+        info = super().memory()
+        info["gl_objects"] = self.runtime.gl_objects
+        info["gl_objects_pooled"] = self.runtime.pooled()
+        return info
+
+    def synchronize(self):
+        self.thread.call(self.runtime.GL.glFinish)
+
+    # --- data in and out ---------------------------------------------------------------
+    def write(self, array):
+        words = words_of(array)
+        buffer = GlBuffer(self, words.size, array.nbytes)
+        if words.size:
+            self.thread.submit(self._upload, buffer, words)
+        return buffer
+
+    def read(self, buffer, shape, dtype):
+        words = self.thread.call(self._download, buffer) if buffer.words else np.zeros(0, np.uint32)
+        return array_from_words(words, shape, dtype)
+
+    def read_async(self, buffer, shape, dtype):
+        future = Future()
+        if not buffer.words:
+            future.set_result(array_from_words(np.zeros(0, np.uint32), shape, dtype))
+            return future
+
+        def on_gl_thread():
+            poll = self.runtime.fence()
+
+            def finish():
+                try:
+                    future.set_result(array_from_words(self._download(buffer), shape, dtype))
+                except Exception as exc:
+                    future.set_exception(exc)
+            self.thread.watch_fence(poll, finish)
+        self.thread.submit(on_gl_thread)
+        return future
+
+    def copy_buffer(self, buffer, shape, dtype):
+        return self.write(self.read(buffer, shape, dtype).astype(dtype.as_numpy_dtype, copy=False))
+
+    # --- kernels ---------------------------------------------------------------------------
+    def run(self, kernel, inputs, attrs):
+        result = kernel(self, *inputs, **attrs)
+        return list(result) if isinstance(result, (tuple, list)) else [result]
+
+    def program(self, spec):
+        """Run one ProgramSpec and return its output tensor."""
+        out_words = math.prod(spec.out_shape) * programs.words_per_element(spec.out_dtype)
+        out = GlBuffer(self, out_words, math.prod(spec.out_shape) * spec.out_dtype.size)
+        if out_words:
+            compiled = self.runtime.program(self.path, spec.key)
+            if compiled is None:
+                compiled = self.thread.call(self._compile, spec)
+            uniforms = [(compiled.uniform_locations[name], kind, value)
+                        for name, (kind, value) in spec.uniforms.items()]
+            self.thread.submit(self._dispatch, compiled, [t.buffer for t in spec.inputs], out, uniforms,
+                               self._groups(spec))
+        return Tensor(out, spec.out_shape, spec.out_dtype)
+
+
+_UNIFORM_SETTERS = {"float": "glUniform1f", "int": "glUniform1i", "uint": "glUniform1ui"}
+
+
+def set_uniforms(GL, uniforms):
+    for location, kind, value in uniforms:
+        getattr(GL, _UNIFORM_SETTERS[kind])(location, value)
+
+
+class GLComputeBackend(GLBackend):
+    name = "gl-compute"
+    path = "compute"
+
+    def __init__(self):
+        super().__init__()
+        if not self.runtime.has_compute:
+            raise BackendError(f"gl-compute needs OpenGL 4.3; this driver offers {self.runtime.info['version']}")
+
+    def _upload(self, buffer, words):
+        GL = self.runtime.GL
+        capacity = capacity_for(words.nbytes)
+        buffer.gl_name = self.runtime.acquire_buffer(capacity)
+        GL.glBindBuffer(GL.GL_SHADER_STORAGE_BUFFER, buffer.gl_name)
+        GL.glBufferSubData(GL.GL_SHADER_STORAGE_BUFFER, 0, words.nbytes, pointer(words))
+
+    def _download(self, buffer):
+        GL = self.runtime.GL
+        words = np.empty(buffer.words, np.uint32)
+        GL.glBindBuffer(GL.GL_SHADER_STORAGE_BUFFER, buffer.gl_name)
+        GL.glGetBufferSubData(GL.GL_SHADER_STORAGE_BUFFER, 0, words.nbytes, pointer(words))
+        return words
+
+    def recycle(self, buffer):
+        if buffer.gl_name is not None:
+            self.runtime.release_buffer(buffer.gl_name, capacity_for(buffer.words * 4))
+            buffer.gl_name = None
+
+    def _compile(self, spec):
+        compiled = self.runtime.program(self.path, spec.key)
+        if compiled is None:
+            source = programs.raw_compute_source(spec) if isinstance(spec, programs.ComputeSpec) else \
+                programs.compute_source(spec)
+            compiled = self.runtime.compile(self.path, spec.key, source, list(spec.uniforms))
+        return compiled
+
+    @staticmethod
+    def _groups(spec):
+        if isinstance(spec, programs.ComputeSpec):
+            return spec.groups
+        groups = -(-math.prod(spec.out_shape) // programs.LOCAL_SIZE)
+        width = min(groups, 65535)
+        return width, -(-groups // width), 1
+
+    def _dispatch(self, compiled, inputs, out, uniforms, groups):
+        GL = self.runtime.GL
+        GL.glUseProgram(compiled.name)
+        for index, buffer in enumerate(inputs):
+            GL.glBindBufferBase(GL.GL_SHADER_STORAGE_BUFFER, index,
+                                buffer.gl_name if buffer.gl_name is not None else self.runtime.dummy_buffer)
+        out.gl_name = self.runtime.acquire_buffer(capacity_for(out.words * 4))
+        GL.glBindBufferBase(GL.GL_SHADER_STORAGE_BUFFER, len(inputs), out.gl_name)
+        set_uniforms(GL, uniforms)
+        GL.glDispatchCompute(*groups)
+        GL.glMemoryBarrier(GL.GL_SHADER_STORAGE_BARRIER_BIT | GL.GL_BUFFER_UPDATE_BARRIER_BIT)
+
+
+class GLFragmentBackend(GLBackend):
+    name = "gl-fragment"
+    path = "fragment"
+
+    def _upload(self, buffer, words):
+        GL = self.runtime.GL
+        extent = programs.texture_extent(buffer.words)
+        buffer.gl_name = self.runtime.acquire_texture(extent)
+        padded = np.zeros(extent[0] * extent[1] * 4, np.uint32)
+        padded[:words.size] = words
+        GL.glBindTexture(GL.GL_TEXTURE_2D, buffer.gl_name)
+        GL.glTexSubImage2D(GL.GL_TEXTURE_2D, 0, 0, 0, extent[0], extent[1], GL.GL_RGBA_INTEGER, GL.GL_UNSIGNED_INT,
+                           pointer(padded))
+
+    def _download(self, buffer):
+        GL = self.runtime.GL
+        extent = programs.texture_extent(buffer.words)
+        texels = np.empty(extent[0] * extent[1] * 4, np.uint32)
+        GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, self.runtime.framebuffer)
+        GL.glFramebufferTexture2D(GL.GL_FRAMEBUFFER, GL.GL_COLOR_ATTACHMENT0, GL.GL_TEXTURE_2D, buffer.gl_name, 0)
+        GL.glReadPixels(0, 0, extent[0], extent[1], GL.GL_RGBA_INTEGER, GL.GL_UNSIGNED_INT, pointer(texels))
+        return texels[:buffer.words]
+
+    def recycle(self, buffer):
+        if buffer.gl_name is not None:
+            self.runtime.release_texture(buffer.gl_name, programs.texture_extent(buffer.words))
+            buffer.gl_name = None
+
+    def _compile(self, spec):
+        compiled = self.runtime.program(self.path, spec.key)
+        if compiled is None:
+            samplers = [f"{name}_tex" for name in spec.input_names]
+            compiled = self.runtime.compile(self.path, spec.key, programs.fragment_source(spec), list(spec.uniforms),
+                                            samplers)
+        return compiled
+
+    @staticmethod
+    def _groups(spec):
+        return None
+
+    def _dispatch(self, compiled, inputs, out, uniforms, groups):
+        GL = self.runtime.GL
+        extent = programs.texture_extent(out.words)
+        out.gl_name = self.runtime.acquire_texture(extent)
+        GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, self.runtime.framebuffer)
+        GL.glFramebufferTexture2D(GL.GL_FRAMEBUFFER, GL.GL_COLOR_ATTACHMENT0, GL.GL_TEXTURE_2D, out.gl_name, 0)
+        GL.glViewport(0, 0, extent[0], extent[1])
+        GL.glUseProgram(compiled.name)
+        for unit, buffer in enumerate(inputs):
+            GL.glActiveTexture(GL.GL_TEXTURE0 + unit)
+            GL.glBindTexture(GL.GL_TEXTURE_2D,
+                             buffer.gl_name if buffer.gl_name is not None else self.runtime.dummy_texture)
+        set_uniforms(GL, uniforms)
+        GL.glBindVertexArray(self.runtime.vertex_array)
+        GL.glDrawArrays(GL.GL_TRIANGLES, 0, 3)

@@ -1,0 +1,1 @@
+"""image family (GL)."""

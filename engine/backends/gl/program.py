@@ -1,0 +1,300 @@
+"""Programs: a kernel's GLSL `compute(i)` body wrapped into a compute or a fragment shader.
+
+A kernel is written once, as a function that returns output element `i`:
+
+    float compute(int i) { return exp(x_get(i)); }
+
+against accessors the runtime generates for every input `x`:
+`x_get(i)` (typed by dtype: float, int, bool, or vec2 for complex64),
+`x_bcast(i)` (the flat index of x that broadcasts to output element i),
+constants `x_SIZE`, `x_shape[k]`, `x_strides[k]`, and for the output
+`OUT_SIZE`, `out_shape[k]`, `out_strides[k]`, `out_coord(i, axis)`.
+Every tensor lives in GPU memory as 32-bit words (float32 bits, int32, bool as
+0/1, complex64 as two words, float16 widened to float32), so both paths read
+and write identical layouts.
+"""
+import math
+import os
+
+from ...dtypes import bool_, complex64, float16, int32
+
+KERNEL_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))),
+                          "gl_kernels")
+LOCAL_SIZE = 256
+TEXTURE_WIDTH = 2048        # texels per row of a fragment-path tensor texture
+
+_LIBRARIES = {}
+
+
+def library(name):
+    """The text of gl_kernels/<name> (cached)."""
+    text = _LIBRARIES.get(name)
+    if text is None:
+        with open(os.path.join(KERNEL_DIR, name), encoding="utf-8") as handle:
+            text = handle.read()
+        _LIBRARIES[name] = text
+    return text
+
+
+def glsl_type(dtype):
+    if dtype is complex64:
+        return "vec2"
+    if dtype is int32:
+        return "int"
+    if dtype is bool_:
+        return "bool"
+    return "float"
+
+
+def words_per_element(dtype):
+    return 2 if dtype is complex64 else 1
+
+
+def strides_of(shape):
+    strides, running = [], 1
+    for d in reversed(shape):
+        strides.append(running)
+        running *= d
+    return tuple(reversed(strides))
+
+
+def texture_extent(words):
+    """(width, height) in RGBA texels of a fragment-path texture holding `words` 32-bit words."""
+    texels = max(1, -(-words // 4))
+    width = min(texels, TEXTURE_WIDTH)
+    return width, -(-texels // width)
+
+
+class ProgramSpec:
+    """What a kernel asks the runtime to run: one output, computed element by element.
+
+    `libraries` are gl_kernels files (one of them defines `compute(int i)`);
+    `defines` are compile-time macros (part of the cache key), e.g. which
+    function of a family file to apply; `uniforms` maps a name to
+    (glsl type, value) and may change on every call without recompiling.
+    `body` is extra GLSL appended after the libraries (rarely needed).
+    """
+
+    __slots__ = ("body", "inputs", "input_names", "out_shape", "out_dtype", "libraries", "defines", "uniforms", "key")
+
+    def __init__(self, inputs, out_shape, out_dtype, libraries=(), defines=None, uniforms=None, body="",
+                 input_names=None):
+        self.body = body
+        self.inputs = list(inputs)
+        self.input_names = tuple(input_names) if input_names else tuple("xyzwuvpq"[k] for k in range(len(self.inputs)))
+        self.out_shape = tuple(out_shape)
+        self.out_dtype = out_dtype
+        self.libraries = tuple(libraries)
+        self.defines = tuple(sorted((defines or {}).items()))
+        self.uniforms = uniforms or {}
+        self.key = (body, self.libraries, self.defines, self.input_names, self.out_shape, out_dtype,
+                    tuple((tuple(t.shape), t.dtype) for t in self.inputs),
+                    tuple((name, u[0]) for name, u in sorted(self.uniforms.items())))
+
+
+class ComputeSpec:
+    """A hand-written compute shader for the compute path (tuned matmul, convolution...).
+
+    `source` is a gl_kernels file with its own `main()` and local size; inputs
+    are bound as readonly `uint` SSBOs at bindings 0..n-1 named `<name>_data`,
+    the output at binding n as `out_data`; `groups` is the dispatch size.
+    The runtime prepends `#version 430`, the defines and the uniform declarations.
+    """
+
+    __slots__ = ("source", "inputs", "input_names", "out_shape", "out_dtype", "defines", "uniforms", "groups", "key")
+
+    def __init__(self, source, inputs, out_shape, out_dtype, groups, defines=None, uniforms=None, input_names=None):
+        self.source = source
+        self.inputs = list(inputs)
+        self.input_names = tuple(input_names) if input_names else tuple("xyzwuvpq"[k] for k in range(len(self.inputs)))
+        self.out_shape = tuple(out_shape)
+        self.out_dtype = out_dtype
+        self.groups = tuple(groups)
+        self.defines = tuple(sorted((defines or {}).items()))
+        self.uniforms = uniforms or {}
+        self.key = (source, self.defines, self.input_names, tuple(name for name in sorted(self.uniforms)))
+
+
+def raw_compute_source(spec):
+    bindings = "".join(f"layout(std430, binding = {index}) readonly restrict buffer {name}_buffer "
+                       f"{{ uint {name}_data[]; }};\n" for index, name in enumerate(spec.input_names))
+    return ("#version 430\n"
+            + "".join(f"#define {name} {value}\n" for name, value in spec.defines)
+            + "".join(f"uniform {kind} {name};\n" for name, (kind, _) in sorted(spec.uniforms.items()))
+            + bindings
+            + f"layout(std430, binding = {len(spec.input_names)}) writeonly restrict buffer out_buffer "
+              "{ uint out_data[]; };\n"
+            + library(spec.source))
+
+
+def _int_array(name, values):
+    if not values:
+        return ""
+    return f"const int {name}[{len(values)}] = int[{len(values)}]({', '.join(str(int(v)) for v in values)});\n"
+
+
+def _bcast_function(name, in_shape, out_shape):
+    """GLSL mapping an output flat index to the broadcast input's flat index ("" if x does not broadcast)."""
+    lead = len(out_shape) - len(in_shape)
+    if lead < 0 or any(d not in (1, out_shape[lead + k]) for k, d in enumerate(in_shape)):
+        return ""
+    if tuple(in_shape) == tuple(out_shape):
+        return f"int {name}_bcast(int i) {{ return i; }}\n"
+    if math.prod(in_shape) == 1:
+        return f"int {name}_bcast(int i) {{ return 0; }}\n"
+    out_strides = strides_of(out_shape)
+    in_strides = strides_of(in_shape)
+    terms = []
+    for axis, size in enumerate(in_shape):
+        out_axis = axis + lead
+        if size == 1:
+            continue
+        terms.append(f"((i / {out_strides[out_axis]}) % {out_shape[out_axis]}) * {in_strides[axis]}")
+    return f"int {name}_bcast(int i) {{ return {' + '.join(terms) or '0'}; }}\n"
+
+
+def _typed_getter(name, dtype):
+    if dtype is complex64:
+        return (f"vec2 {name}_get(int i) {{ return vec2(uintBitsToFloat({name}_word(2 * i)), "
+                f"uintBitsToFloat({name}_word(2 * i + 1))); }}\n")
+    if dtype is int32:
+        return f"int {name}_get(int i) {{ return int({name}_word(i)); }}\n"
+    if dtype is bool_:
+        return f"bool {name}_get(int i) {{ return {name}_word(i) != 0u; }}\n"
+    return f"float {name}_get(int i) {{ return uintBitsToFloat({name}_word(i)); }}\n"
+
+
+def _common(spec):
+    parts = [f"#define {name} {value}\n" for name, value in spec.defines]
+    parts.append(f"#define OUT_T {glsl_type(spec.out_dtype)}\n")
+    for name, (kind, _) in sorted(spec.uniforms.items()):
+        parts.append(f"uniform {kind} {name};\n")
+    for name, tensor in zip(spec.input_names, spec.inputs):
+        shape = tuple(tensor.shape)
+        parts.append(f"#define {name.upper()}_T {glsl_type(tensor.dtype)}\n")
+        parts.append(f"const int {name}_SIZE = {math.prod(shape)};\n")
+        parts.append(_int_array(f"{name}_shape", shape))
+        parts.append(_int_array(f"{name}_strides", strides_of(shape)))
+        parts.append(_typed_getter(name, tensor.dtype))
+        parts.append(_bcast_function(name, shape, spec.out_shape))
+    out = spec.out_shape
+    parts.append(f"const int OUT_SIZE = {math.prod(out)};\n")
+    parts.append(_int_array("out_shape", out))
+    parts.append(_int_array("out_strides", strides_of(out)))
+    if out:
+        parts.append("int out_coord(int i, int axis) { return (i / out_strides[axis]) % out_shape[axis]; }\n")
+    for lib in spec.libraries:
+        parts.append(library(lib))
+        parts.append("\n")
+    parts.append(spec.body)
+    parts.append("\n")
+    return "".join(parts)
+
+
+def _store_words(dtype):
+    """GLSL expression(s) turning `v` (the compute() result) into 32-bit words."""
+    if dtype is complex64:
+        return ("floatBitsToUint(v.x)", "floatBitsToUint(v.y)")
+    if dtype is int32:
+        return ("uint(v)",)
+    if dtype is bool_:
+        return ("(v ? 1u : 0u)",)
+    if dtype is float16:
+        return ("floatBitsToUint(round_to_half(v))",)
+    return ("floatBitsToUint(v)",)
+
+
+# float16 results are rounded to half precision (round to nearest even) and stored widened.
+_ROUND_TO_HALF = """
+float round_to_half(float v) {
+    uint bits = floatBitsToUint(v);
+    uint sign = bits & 0x80000000u;
+    float a = abs(v);
+    if (isnan(v) || isinf(v)) return v;
+    if (a >= 65520.0) return uintBitsToFloat(sign | 0x7f800000u);
+    if (a < 6.103515625e-05) {                      // subnormal half: a multiple of 2^-24
+        float q = a * 16777216.0;
+        return uintBitsToFloat(sign | floatBitsToUint((q - floor(q) == 0.5 ? 2.0 * floor(q * 0.5 + 0.25) : floor(q + 0.5)) / 16777216.0));
+    }
+    uint m = floatBitsToUint(a);
+    uint rest = m & 0x1fffu;
+    m &= ~0x1fffu;
+    if (rest > 0x1000u || (rest == 0x1000u && (m & 0x2000u) != 0u)) m += 0x2000u;
+    return uintBitsToFloat(sign | m);
+}
+"""
+
+
+def compute_source(spec):
+    bindings = []
+    for index, name in enumerate(spec.input_names):
+        bindings.append(f"layout(std430, binding = {index}) readonly restrict buffer {name}_buffer "
+                        f"{{ uint {name}_data[]; }};\n"
+                        f"uint {name}_word(int w) {{ return {name}_data[w]; }}\n")
+    out_binding = len(spec.input_names)
+    stores = _store_words(spec.out_dtype)
+    if len(stores) == 1:
+        store = f"out_data[i] = {stores[0]};"
+    else:
+        store = f"out_data[2 * i] = {stores[0]}; out_data[2 * i + 1] = {stores[1]};"
+    return (
+        "#version 430\n"
+        f"layout(local_size_x = {LOCAL_SIZE}) in;\n"
+        + "".join(bindings)
+        + f"layout(std430, binding = {out_binding}) writeonly restrict buffer out_buffer {{ uint out_data[]; }};\n"
+        + (_ROUND_TO_HALF if spec.out_dtype is float16 else "")
+        + _common(spec)
+        + "void main() {\n"
+        f"    int i = int(gl_GlobalInvocationID.y * (gl_NumWorkGroups.x * {LOCAL_SIZE}u) + gl_GlobalInvocationID.x);\n"
+        "    if (i >= OUT_SIZE) return;\n"
+        f"    {glsl_type(spec.out_dtype)} v = compute(i);\n"
+        f"    {store}\n"
+        "}\n"
+    )
+
+
+VERTEX_SOURCE = """#version 330 core
+void main() {
+    vec2 corner = vec2(float((gl_VertexID << 1) & 2), float(gl_VertexID & 2));
+    gl_Position = vec4(corner * 2.0 - 1.0, 0.0, 1.0);
+}
+"""
+
+
+def fragment_source(spec):
+    samplers = []
+    for name, tensor in zip(spec.input_names, spec.inputs):
+        width, _ = texture_extent(math.prod(tensor.shape) * words_per_element(tensor.dtype))
+        samplers.append(f"uniform usampler2D {name}_tex;\n"
+                        f"uint {name}_word(int w) {{ int t = w >> 2; "
+                        f"return texelFetch({name}_tex, ivec2(t % {width}, t / {width}), 0)[w & 3]; }}\n")
+    out_words = math.prod(spec.out_shape) * words_per_element(spec.out_dtype)
+    width, _ = texture_extent(out_words)
+    stores = _store_words(spec.out_dtype)
+    if len(stores) == 1:
+        body = ("    for (int c = 0; c < 4; ++c) {\n"
+                "        int i = texel * 4 + c;\n"
+                "        if (i >= OUT_SIZE) break;\n"
+                f"        {glsl_type(spec.out_dtype)} v = compute(i);\n"
+                f"        words[c] = {stores[0]};\n"
+                "    }\n")
+    else:
+        body = ("    for (int c = 0; c < 2; ++c) {\n"
+                "        int i = texel * 2 + c;\n"
+                "        if (i >= OUT_SIZE) break;\n"
+                f"        {glsl_type(spec.out_dtype)} v = compute(i);\n"
+                f"        words[2 * c] = {stores[0]}; words[2 * c + 1] = {stores[1]};\n"
+                "    }\n")
+    return (
+        "#version 330 core\n"
+        + "".join(samplers)
+        + "out uvec4 glimmer_out;\n"
+        + (_ROUND_TO_HALF if spec.out_dtype is float16 else "")
+        + _common(spec)
+        + "void main() {\n"
+        f"    int texel = int(gl_FragCoord.y) * {width} + int(gl_FragCoord.x);\n"
+        "    uvec4 words = uvec4(0u);\n"
+        + body
+        + "    glimmer_out = words;\n"
+        "}\n"
+    )

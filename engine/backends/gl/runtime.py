@@ -1,0 +1,207 @@
+"""The process-wide GL runtime: one context on one thread, object pools and the program cache."""
+import ctypes
+import math
+import os
+import threading
+
+import numpy as np
+
+from ...errors import BackendError
+from .context import create_headless_context
+from .worker import GLThread
+from . import program as programs
+
+_instance = None
+_instance_lock = threading.Lock()
+
+
+def get_runtime():
+    """The shared runtime, created on first use (raises BackendError when GL cannot start)."""
+    global _instance
+    with _instance_lock:
+        if _instance is None:
+            _instance = GLRuntime()
+        return _instance
+
+
+def _point_shader_caches_at_app_cache():
+    """Mesa and NVIDIA keep compiled shaders on disk; keep them in Glimmer's cache folder."""
+    base = os.environ.get("GLIMMER_CACHE_DIR")
+    if base is None:
+        try:
+            import platformdirs
+            base = platformdirs.user_cache_dir("Glimmer", appauthor=False)
+        except ImportError:
+            return
+    folder = os.path.join(base, "shaders")
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError:
+        return
+    os.environ.setdefault("MESA_SHADER_CACHE_DIR", folder)
+    os.environ.setdefault("__GL_SHADER_DISK_CACHE_PATH", folder)
+
+
+class Program:
+    __slots__ = ("name", "uniform_locations")
+
+    def __init__(self, name, uniform_locations):
+        self.name = name
+        self.uniform_locations = uniform_locations
+
+
+class GLRuntime:
+    def __init__(self):
+        _point_shader_caches_at_app_cache()
+        try:
+            self.thread = GLThread(self._setup)
+        except Exception as exc:
+            raise BackendError(f"OpenGL is not available: {exc}") from exc
+        self.info = self.thread.setup_result
+        self.version = tuple(int(p) for p in self.info["version"].split()[0].split(".")[:2])
+        self.has_compute = self.version >= (4, 3)
+        self._programs = {}                 # (path, key) -> Program; read from any thread, written on the GL thread
+        self._buffers = {}                  # capacity -> [GL buffer names]
+        self._textures = {}                 # (width, height) -> [GL texture names]
+        self.gl_objects = 0                 # buffers + textures alive (pooled or in use)
+
+    # --- on the GL thread ---------------------------------------------------------
+    def _setup(self):
+        from OpenGL import GL
+        self.context, info = create_headless_context(min_version=(3, 3),
+                                                     prefer_hardware=os.environ.get("GLIMMER_GL_SOFTWARE") != "1")
+        self.GL = GL
+        info["max_texture_size"] = int(GL.glGetIntegerv(GL.GL_MAX_TEXTURE_SIZE))
+        version = tuple(int(p) for p in info["version"].split()[0].split(".")[:2])
+        if version >= (4, 3):
+            info["max_ssbo_bytes"] = int(GL.glGetIntegerv(GL.GL_MAX_SHADER_STORAGE_BLOCK_SIZE))
+            self.dummy_buffer = int(GL.glGenBuffers(1))
+            GL.glBindBuffer(GL.GL_SHADER_STORAGE_BUFFER, self.dummy_buffer)
+            GL.glBufferData(GL.GL_SHADER_STORAGE_BUFFER, 16, None, GL.GL_DYNAMIC_DRAW)
+        self.vertex_array = int(GL.glGenVertexArrays(1))
+        self.framebuffer = int(GL.glGenFramebuffers(1))
+        self.dummy_texture = int(GL.glGenTextures(1))
+        GL.glBindTexture(GL.GL_TEXTURE_2D, self.dummy_texture)
+        GL.glTexImage2D(GL.GL_TEXTURE_2D, 0, GL.GL_RGBA32UI, 1, 1, 0, GL.GL_RGBA_INTEGER, GL.GL_UNSIGNED_INT, None)
+        GL.glDisable(GL.GL_BLEND)
+        GL.glDisable(GL.GL_DEPTH_TEST)
+        return info
+
+    def compile(self, path, key, source, uniform_names, sampler_names=()):
+        """Compile and link (on the GL thread); errors name the kernel and show the numbered source."""
+        GL = self.GL
+        stages = [(GL.GL_COMPUTE_SHADER, source)] if path == "compute" else [
+            (GL.GL_VERTEX_SHADER, programs.VERTEX_SOURCE), (GL.GL_FRAGMENT_SHADER, source)]
+        program = GL.glCreateProgram()
+        shaders = []
+        for stage, text in stages:
+            shader = GL.glCreateShader(stage)
+            GL.glShaderSource(shader, text)
+            GL.glCompileShader(shader)
+            if not GL.glGetShaderiv(shader, GL.GL_COMPILE_STATUS):
+                log = GL.glGetShaderInfoLog(shader).decode(errors="replace")
+                numbered = "\n".join(f"{n + 1:4d}  {line}" for n, line in enumerate(text.splitlines()))
+                raise BackendError(f"GLSL compile error ({path}): {log}\n{numbered}")
+            GL.glAttachShader(program, shader)
+            shaders.append(shader)
+        GL.glLinkProgram(program)
+        for shader in shaders:
+            GL.glDeleteShader(shader)
+        if not GL.glGetProgramiv(program, GL.GL_LINK_STATUS):
+            raise BackendError(f"GLSL link error ({path}): {GL.glGetProgramInfoLog(program).decode(errors='replace')}")
+        GL.glUseProgram(program)
+        for unit, name in enumerate(sampler_names):
+            GL.glUniform1i(GL.glGetUniformLocation(program, name), unit)
+        locations = {name: GL.glGetUniformLocation(program, name) for name in uniform_names}
+        compiled = Program(int(program), locations)
+        self._programs[(path, key)] = compiled
+        return compiled
+
+    def program(self, path, key):
+        return self._programs.get((path, key))
+
+    def acquire_buffer(self, capacity):
+        pool = self._buffers.get(capacity)
+        if pool:
+            return pool.pop()
+        GL = self.GL
+        name = int(GL.glGenBuffers(1))
+        GL.glBindBuffer(GL.GL_SHADER_STORAGE_BUFFER, name)
+        GL.glBufferData(GL.GL_SHADER_STORAGE_BUFFER, capacity, None, GL.GL_DYNAMIC_COPY)
+        self.gl_objects += 1
+        return name
+
+    def release_buffer(self, name, capacity):
+        self._buffers.setdefault(capacity, []).append(name)
+
+    def acquire_texture(self, extent):
+        pool = self._textures.get(extent)
+        if pool:
+            return pool.pop()
+        GL = self.GL
+        name = int(GL.glGenTextures(1))
+        GL.glBindTexture(GL.GL_TEXTURE_2D, name)
+        GL.glTexParameteri(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_MIN_FILTER, GL.GL_NEAREST)
+        GL.glTexParameteri(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_MAG_FILTER, GL.GL_NEAREST)
+        GL.glTexImage2D(GL.GL_TEXTURE_2D, 0, GL.GL_RGBA32UI, extent[0], extent[1], 0, GL.GL_RGBA_INTEGER,
+                        GL.GL_UNSIGNED_INT, None)
+        self.gl_objects += 1
+        return name
+
+    def release_texture(self, name, extent):
+        self._textures.setdefault(extent, []).append(name)
+
+    def pooled(self):
+        return sum(len(v) for v in self._buffers.values()) + sum(len(v) for v in self._textures.values())
+
+    def fence(self):
+        GL = self.GL
+        sync = GL.glFenceSync(GL.GL_SYNC_GPU_COMMANDS_COMPLETE, 0)
+        GL.glFlush()
+
+        def poll():
+            status = GL.glClientWaitSync(sync, 0, 0)
+            if status in (GL.GL_ALREADY_SIGNALED, GL.GL_CONDITION_SATISFIED):
+                GL.glDeleteSync(sync)
+                return True
+            return False
+        return poll
+
+
+def capacity_for(nbytes):
+    """Pool size classes: powers of two up to 16 MiB, then multiples of 16 MiB (at most 2x waste)."""
+    nbytes = max(nbytes, 16)
+    if nbytes <= 1 << 24:
+        return 1 << (nbytes - 1).bit_length()
+    return -(-nbytes // (1 << 24)) * (1 << 24)
+
+
+def words_of(array):
+    """A numpy array as the 32-bit words the GPU stores (float16 widened, bool as 0/1)."""
+    kind = array.dtype
+    if kind == np.float16:
+        array = array.astype(np.float32)
+    elif kind == np.bool_:
+        array = array.astype(np.uint32)
+    elif kind == np.complex64:
+        array = array.view(np.float32)
+    return np.ascontiguousarray(array).reshape(-1).view(np.uint32)
+
+
+def array_from_words(words, shape, dtype):
+    np_dtype = dtype.as_numpy_dtype
+    if np_dtype == np.float16:
+        return words.view(np.float32).astype(np.float16).reshape(shape)
+    if np_dtype == np.bool_:
+        return (words != 0).reshape(shape)
+    if np_dtype == np.complex64:
+        return words.view(np.complex64).reshape(shape)
+    return words.view(np_dtype).reshape(shape)
+
+
+def pointer(array):
+    return array.ctypes.data_as(ctypes.c_void_p)
+
+
+def element_count(shape):
+    return math.prod(shape)

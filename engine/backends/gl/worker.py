@@ -1,0 +1,100 @@
+"""The GL thread: owns the context and runs every GL call, in submission order.
+
+Ops from any Python thread `submit` work without waiting; `call` waits for a
+result. Readbacks for `Tensor.data()` wait on a fence that the thread polls
+between commands, so no caller ever blocks on the GPU unless it asks to.
+"""
+import queue
+import threading
+from concurrent.futures import Future
+
+_IDLE_POLL_SECONDS = 0.0005
+# Callers may run this many commands ahead of the GL thread; past that, submit waits.
+# This bounds the memory held by queued work (each command keeps its buffers alive).
+MAX_QUEUED = 256
+
+
+class GLThread:
+    def __init__(self, setup, name="glimmer-gl"):
+        """`setup()` runs first on the new thread (create the context) and its result is `self.setup_result`."""
+        self._queue = queue.SimpleQueue()
+        self._slots = threading.BoundedSemaphore(MAX_QUEUED)
+        self._pending_fences = []   # (poll() -> bool, finish())
+        self._thread = threading.Thread(target=self._main, args=(setup,), name=name, daemon=True)
+        self._started = Future()
+        self._thread.start()
+        self.setup_result = self._started.result()
+
+    @property
+    def ident(self):
+        return self._thread.ident
+
+    def on_thread(self):
+        return threading.get_ident() == self._thread.ident
+
+    def submit(self, fn, *args):
+        """Queue fn(*args) on the GL thread; errors surface at the next `call`.
+
+        On the GL thread itself it runs at once: what the GL thread submits (a
+        buffer released by a finished command) depends on nothing still queued.
+        """
+        if threading.get_ident() == self._thread.ident:
+            fn(*args)
+            return
+        self._slots.acquire()
+        self._queue.put((fn, args, None))
+
+    def call(self, fn, *args):
+        """Run fn(*args) on the GL thread and return its result (re-raising its exception)."""
+        if self.on_thread():
+            return fn(*args)
+        future = Future()
+        self._slots.acquire()
+        self._queue.put((fn, args, future))
+        return future.result()
+
+    def watch_fence(self, poll, finish):
+        """On the GL thread: run finish() once poll() says the GPU got there."""
+        self._pending_fences.append((poll, finish))
+
+    def _main(self, setup):
+        try:
+            result = setup()
+        except BaseException as exc:
+            self._started.set_exception(exc)
+            return
+        self._started.set_result(result)
+        deferred_error = None
+        while True:
+            try:
+                item = self._queue.get(timeout=_IDLE_POLL_SECONDS) if self._pending_fences else self._queue.get()
+            except queue.Empty:
+                self._poll_fences()
+                continue
+            fn, args, future = item
+            self._slots.release()
+            if future is None:
+                try:
+                    fn(*args)
+                except BaseException as exc:  # reported to the next waiting caller
+                    deferred_error = deferred_error or exc
+                continue
+            if deferred_error is not None and not future.done():
+                future.set_exception(deferred_error)
+                deferred_error = None
+                continue
+            try:
+                future.set_result(fn(*args))
+            except BaseException as exc:
+                future.set_exception(exc)
+            if self._pending_fences:
+                self._poll_fences()
+
+    def _poll_fences(self):
+        still = []
+        for poll, finish in self._pending_fences:
+            if poll():
+                finish()
+            else:
+                still.append((poll, finish))
+        self._pending_fences = still
