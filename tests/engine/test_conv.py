@@ -262,6 +262,44 @@ def test_depthwise_conv2d_matches_reference(backend, x_shape, w_shape, strides, 
     check_grad(engine_fn, reference, [x, w])
 
 
+def ref_input_grad(reference, x_shape, dy, *args):
+    """d/dx sum(reference(x, *args) * dy) of a function linear in x, one basis vector at a time."""
+    basis = np.eye(int(np.prod(x_shape))).reshape(-1, *x_shape)
+    return np.array([np.sum(reference(e, *args) * dy) for e in basis]).reshape(x_shape)
+
+
+@pytest.mark.parametrize("w_shape,strides,padding", [
+    ((3, 3, 2, 1), 1, "SAME"), ((3, 2, 2, 2), 2, "SAME"), ((2, 2, 2, 1), 1, [[0, 0], [2, 0], [0, 2], [0, 0]])])
+def test_depthwise_input_gradient_is_differentiable(backend, w_shape, strides, padding):
+    x_shape = (1, 5, 4, 2)
+    x = tf.zeros(x_shape)
+    out_shape = ref_depthwise(np.zeros(x_shape), np.zeros(w_shape), _pair(strides), padding).shape
+    w, dy = rand(*w_shape), rand(*out_shape)
+
+    def engine_fn(b, g):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = tf.nn.depthwise_conv2d(x, b, strides, padding)
+        return tape.gradient(y, x, output_gradients=g)
+
+    def reference(b, g):
+        return ref_input_grad(lambda a: ref_depthwise(a, b, _pair(strides), padding), x_shape, g)
+    check_op(engine_fn, reference, [w, dy], rtol=1e-4, atol=1e-5)
+    check_grad(engine_fn, reference, [w, dy])
+
+
+def test_depthwise_in_parallel_blocks(backend, monkeypatch):
+    from engine.backends.cpu import conv as cpu_conv
+    monkeypatch.setattr(cpu_conv, "_PARALLEL_WORK", 0)
+    monkeypatch.setattr(cpu_conv._pool, "workers", 2)
+    for x_shape in ((1, 6, 5, 2), (3, 4, 4, 2)):  # split by rows, then by samples
+        x, w = rand(*x_shape), rand(3, 3, 2, 2)
+        engine_fn = lambda a, b: tf.nn.depthwise_conv2d(a, b, [1, 1, 2, 1], "SAME")  # noqa: E731
+        reference = lambda a, b: ref_depthwise(a, b, (1, 2), "SAME")  # noqa: E731
+        check_op(engine_fn, reference, [x, w], rtol=1e-4, atol=1e-5)
+        check_grad(engine_fn, reference, [x, w])
+
+
 def test_depthwise_conv2d_errors(backend):
     with pytest.raises(tf.errors.IncompatibleShapesError, match=r"\[1, 4, 4, 3\].*\[3, 3, 2, 1\]"):
         tf.nn.depthwise_conv2d(tf.zeros([1, 4, 4, 3]), tf.zeros([3, 3, 2, 1]), [1, 1, 1, 1], "SAME")
@@ -399,14 +437,12 @@ def test_avg_pool_gradient_is_differentiable(backend):
         return tape.gradient(y, x, output_gradients=g)
 
     def reference(g):
-        # The adjoint of average pooling, from finite differences of the linear reference.
-        basis = np.eye(int(np.prod(x_shape))).reshape(-1, *x_shape)
-        return np.array([np.sum(ref_avg_pool(e, (3, 3), (2, 2), "SAME") * g) for e in basis]).reshape(x_shape)
+        return ref_input_grad(lambda a: ref_avg_pool(a, (3, 3), (2, 2), "SAME"), x_shape, g)
     check_op(engine_fn, reference, [dy], rtol=1e-5, atol=1e-6)
     check_grad(engine_fn, reference, [dy])
 
 
-def test_every_conv_kernel_has_a_gradient_entry():
+def test_every_conv_kernel_has_a_gradient_entry(backend):
     for name in ("Conv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter", "DepthwiseConv2dNative",
                  "DepthwiseConv2dNativeBackpropInput", "DepthwiseConv2dNativeBackpropFilter", "MaxPool", "MaxPoolGrad",
                  "AvgPool", "AvgPoolGrad"):

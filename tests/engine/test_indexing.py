@@ -338,6 +338,11 @@ def test_where_coordinates_match_numpy(backend, value):
     np.testing.assert_array_equal(got.numpy(), np.argwhere(np.asarray(value)))
 
 
+def test_where_coordinates_of_a_larger_condition(backend):
+    value = np.random.default_rng(4).random((7, 9, 11)) > 0.7  # several passes of GL's prefix count
+    np.testing.assert_array_equal(tf.where(tf.constant(value)).numpy(), np.argwhere(value))
+
+
 def test_where_errors(backend):
     with pytest.raises(tf.errors.InvalidArgumentError, match="both be given"):
         tf.where([True], [1.0])

@@ -103,6 +103,23 @@ def test_matmul_int32_float16_and_operator(backend):
     np.testing.assert_allclose(tf.matmul([[1.0, 2.0]], [[3.0], [4.0]]).numpy(), [[11.0]])
 
 
+def test_matmul_long_inner_dimension_with_broadcast_batches(backend):
+    rng = np.random.default_rng(7)
+    a = rng.integers(-5, 5, (2, 1, 3, 10)).astype(np.int32)
+    b = rng.integers(-5, 5, (4, 2, 10)).astype(np.int32)
+    check_op(lambda x, y: tf.matmul(x, y, transpose_b=True), lambda x, y: x @ _flip(y, True), [a, b],
+             check_dtype=tf.int32)
+    check_op(lambda x, y: tf.matmul(x, y, transpose_a=True), lambda x, y: _flip(x, True) @ y,
+             [np.swapaxes(a, -1, -2), np.swapaxes(b, -1, -2)])
+    z = rng.standard_normal((3, 9, 2)) + 1j * rng.standard_normal((3, 9, 2))
+    w = rng.standard_normal((9, 5)) + 1j * rng.standard_normal((9, 5))
+    check_op(lambda x, y: tf.matmul(x, y, adjoint_a=True), lambda x, y: np.conj(_flip(x, True)) @ y, [z, w],
+             rtol=1e-5, atol=1e-5, check_dtype=tf.complex64)
+    half = tf.matmul(tf.constant(a.astype(np.float16)), tf.constant(b.astype(np.float16)), transpose_b=True)
+    assert half.dtype == tf.float16
+    np.testing.assert_array_equal(half.numpy(), (a @ _flip(b, True)).astype(np.float16))
+
+
 def test_matmul_errors_name_both_shapes(backend):
     with pytest.raises(tf.errors.IncompatibleShapesError,
                        match=r"matmul: inner dimensions differ: a has shape \[2, 3\] \(inner 3\) and b has "

@@ -2,7 +2,9 @@ import numpy as np
 import pytest
 
 import engine as tf
+from engine.backends.cpu.kernel import KERNELS as CPU_KERNELS
 from engine.gradients.registry import has_gradient_entry
+from engine.runtime import run_kernel
 from tests.engine.opcheck import check_grad, check_op
 
 NN_KERNELS = ["Softmax", "LogSoftmax", "SoftmaxCrossEntropyWithLogits", "SparseSoftmaxCrossEntropyWithLogits",
@@ -393,6 +395,15 @@ def test_dropout_float16(backend):
     got = tf.nn.experimental.stateless_dropout(tf.ones([100], tf.float16), 0.5, seed=[1, 2])
     assert got.dtype == tf.float16
     assert set(np.unique(got.numpy())) <= {0.0, 2.0}
+
+
+def test_dropout_mask_and_values_are_the_cpu_kernels_bit_for_bit(backend):
+    x = np.random.default_rng(14).uniform(-2, 2, (8, 5, 3))
+    for dtype in (np.float32, np.float16):
+        for noise_shape in ((8, 5, 3), (8, 1, 3)):
+            attrs = {"rate": 0.3, "noise_shape": noise_shape, "seed0": 7, "seed1": 2**63 + 3}
+            got = run_kernel("Dropout", [tf.constant(x.astype(dtype))], attrs).numpy()
+            np.testing.assert_array_equal(got, CPU_KERNELS["Dropout"](x.astype(dtype), **attrs))
 
 
 def test_dropout_rejects_bad_arguments(backend):

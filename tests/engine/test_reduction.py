@@ -361,3 +361,68 @@ def test_count_nonzero(backend):
     check_op(lambda t: tf.math.count_nonzero(t, dtype=tf.float32), lambda a: np.float32(3), [np.array([1, 0, 2, 5, 0])],
              check_dtype=tf.float32)
     assert int(tf.math.count_nonzero(tf.zeros([0, 2]))) == 0
+
+
+# --- long reductions and scans (the GL backends split them into several passes) -----------------
+@pytest.mark.parametrize("axis", [None, [0, 1], [0, 2]])
+def test_long_reductions_match_numpy(backend, axis):
+    x = np.random.default_rng(11).standard_normal((60, 50, 80))
+    for name, ref in [("reduce_sum", np.sum), ("reduce_mean", np.mean), ("reduce_max", np.max),
+                      ("reduce_logsumexp", _logsumexp)]:
+        check_op(lambda t: getattr(tf, name)(t, axis=axis), lambda a: ref(a, axis=_numpy_axis(axis)), [x],
+                 rtol=1e-4, atol=1e-4)
+    flags = x > 3.5
+    check_op(lambda t: tf.reduce_any(t, axis=axis), lambda a: np.any(a, axis=_numpy_axis(axis)), [flags])
+    counts = np.arange(x.size, dtype=np.int32).reshape(x.shape) % 7
+    check_op(lambda t: tf.reduce_sum(t, axis=axis), lambda a: np.sum(a, axis=_numpy_axis(axis)).astype(np.int32),
+             [counts])
+
+
+def test_very_long_reductions(backend):
+    x = np.random.default_rng(13).standard_normal(600000)
+    for name, ref in [("reduce_sum", np.sum), ("reduce_mean", np.mean), ("reduce_min", np.min),
+                      ("reduce_logsumexp", _logsumexp)]:
+        check_op(getattr(tf, name), ref, [x], rtol=1e-4, atol=1e-3)
+
+
+def test_long_arg_reductions_take_the_first_extremum_or_nan(backend):
+    x = np.zeros((2, 600000), np.float32)
+    x[:, [70000, 300, 5000]] = 5.0
+    x[:, [90000, 800, 6000]] = -5.0
+    np.testing.assert_array_equal(tf.argmax(x, axis=1).numpy(), [300, 300])
+    np.testing.assert_array_equal(tf.argmin(x, axis=1).numpy(), [800, 800])
+    x[1, [99000, 80000]] = np.nan
+    np.testing.assert_array_equal(tf.argmax(x, axis=1).numpy(), [300, 80000])
+    np.testing.assert_array_equal(tf.argmin(x, axis=1).numpy(), [800, 80000])
+    np.testing.assert_array_equal(tf.argmax(x.T, axis=0).numpy(), [300, 80000])
+
+
+def test_reductions_with_nan_follow_numpy(backend):
+    x = np.array([[1.0, np.nan, 3.0, np.nan], [2.0, -1.0, 2.0, -1.0]], np.float32)
+    np.testing.assert_array_equal(tf.argmax(x, axis=1).numpy(), [1, 0])
+    np.testing.assert_array_equal(tf.argmin(x, axis=1).numpy(), [1, 1])
+    np.testing.assert_array_equal(tf.reduce_max(x, axis=1).numpy(), [np.nan, 2.0])
+    np.testing.assert_array_equal(tf.reduce_min(x, axis=1).numpy(), [np.nan, -1.0])
+    np.testing.assert_array_equal(tf.reduce_logsumexp(x, axis=1).numpy()[0], np.nan)
+
+
+@pytest.mark.parametrize("exclusive,reverse", [(False, False), (True, True)])
+def test_long_scans_match_numpy(backend, exclusive, reverse):
+    x = np.random.default_rng(12).uniform(0.99, 1.01, (2, 1100))
+    for name, scan, identity in [("cumsum", np.cumsum, 0), ("cumprod", np.cumprod, 1)]:
+        reference = _scan_reference(scan, identity)
+        check_op(lambda t: getattr(tf.math, name)(t, axis=1, exclusive=exclusive, reverse=reverse),
+                 lambda a: reference(a, 1, exclusive, reverse), [x], rtol=1e-5)
+    counts = np.arange(600, dtype=np.int32).reshape(200, 3) % 5 - 2
+    check_op(lambda t: tf.cumsum(t, axis=0, exclusive=exclusive, reverse=reverse),
+             lambda a: _scan_reference(np.cumsum, 0)(a, 0, exclusive, reverse).astype(np.int32), [counts])
+
+
+@pytest.mark.parametrize("k", [3, 10])
+def test_top_k_orders_ties_and_nan_like_a_stable_sort(backend, k):
+    x = np.array([[1.0, np.nan, 3.0, 3.0, -np.inf, np.nan, 0.0, 3.0, 2.0, 1.0],
+                  [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, -0.0, 0.0]], np.float32)
+    order = np.argsort(-x, axis=-1, kind="stable")[:, :k]
+    values, indices = tf.math.top_k(x, k=k)
+    np.testing.assert_array_equal(indices.numpy(), order)
+    np.testing.assert_array_equal(values.numpy(), np.take_along_axis(x, order, axis=-1))

@@ -135,6 +135,11 @@ def test_concat_matches_numpy(backend, shapes, axis):
     check_grad(lambda *ts: tf.concat(list(ts), axis), lambda *a: np.concatenate(a, axis), xs)
 
 
+def test_concat_of_more_inputs_than_a_gl_program_takes(backend):
+    xs = [_rand(2, k % 3 + 1, seed=k) for k in range(19)]  # GL joins at most 8 inputs per program
+    check_op(lambda *ts: tf.concat(list(ts), 1), lambda *a: np.concatenate(a, 1), xs)
+
+
 def test_concat_int32_and_bool(backend):
     got = tf.concat([tf.constant([[1, 2]]), tf.constant([[3, 4]])], 0)
     assert got.dtype == tf.int32

@@ -1,13 +1,15 @@
-"""Convolution kernels over NHWC arrays, with explicit (top, bottom, left, right) pads.
+"""Convolution kernels over NHWC arrays with explicit (top, bottom, left, right) pads, and their shared helpers.
 
 Conv2D and its filter gradient gather the windows with stride tricks (im2col)
-into a reused scratch buffer and make one BLAS matmul per block of rows.
-Depthwise convolution sums the kh * kw window taps inside one einsum over a
-strided view. Stride-1 input gradients are the forward correlation of the
-padded output gradient with the flipped filter; strided ones add each tap's
-contribution back where it was read. No Python loop runs per pixel.
+into a reused scratch buffer and make one BLAS matmul per block of rows. A
+stride-1 input gradient is the forward correlation of the padded output
+gradient with the flipped filter; a strided one adds each tap's contribution
+back where it was read. No Python loop runs per pixel. Depthwise and pooling
+kernels live in depthwise.py and pool.py.
 """
+import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -35,6 +37,51 @@ def _scratch_buffer(size):
     if _scratch.buffer.size < size:
         _scratch.buffer = np.empty(size, np.float32)
     return _scratch.buffer[:size]
+
+
+# Work below this many multiply-adds runs on the calling thread: handing it to the pool costs more than it saves.
+_PARALLEL_WORK = 1 << 20
+
+
+class _Pool:
+    """One worker thread per core, created on first use (and again in a forked child)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.executor = None
+        self.pid = None
+        self.workers = os.cpu_count() or 1
+
+    def map(self, fn, parts):
+        with self.lock:
+            if self.pid != os.getpid():
+                self.executor = ThreadPoolExecutor(self.workers, thread_name_prefix="engine-cpu")
+                self.pid = os.getpid()
+            executor = self.executor
+        return [future.result() for future in [executor.submit(fn, part) for part in parts]]
+
+
+_pool = _Pool()
+
+
+def _split(n, parts):
+    bounds = [n * p // parts for p in range(parts + 1)]
+    return [slice(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
+
+
+def map_row_blocks(fn, n, out_h, work):
+    """[fn((samples, rows)) for blocks of the [n, out_h] output], run on all cores when `work` is large.
+
+    For numpy calls that release the GIL (einsum, ufuncs on big arrays).
+    """
+    workers = _pool.workers
+    if work < _PARALLEL_WORK or workers == 1 or n * out_h < 2:
+        return [fn((slice(None), slice(None)))]
+    if n >= workers:
+        parts = [(samples, slice(None)) for samples in _split(n, workers)]
+    else:
+        parts = [(slice(None), rows) for rows in _split(out_h, workers)]
+    return _pool.map(fn, parts)
 
 
 def float32(a):
@@ -79,14 +126,14 @@ def tap_view(a, row, col, out_hw, strides):
     return a[:, row:row + (oh - 1) * sh + 1:sh, col:col + (ow - 1) * sw + 1:sw]
 
 
-def _flipped_pads(kh, kw, pads, dilations):
+def flipped_pads(kh, kw, pads, dilations):
     """Pads that turn a stride-1 input gradient into a forward correlation, or None where a pad exceeds the window."""
     edges = ((kh - 1) * dilations[0],) * 2 + ((kw - 1) * dilations[1],) * 2
     flipped = tuple(edge - pad for edge, pad in zip(edges, pads))
     return flipped if min(flipped) >= 0 else None
 
 
-def _expanded_zeros(input_shape, pads, depth):
+def padded_zeros(input_shape, pads, depth):
     n, h, w, _ = input_shape
     pt, pb, pl, pr = pads
     return np.zeros((n, h + pt + pb, w + pl + pr, depth), np.float32)
@@ -157,12 +204,12 @@ def conv2d_backprop_input(dy, filters, *, input_shape, strides, pads, dilations)
         return out.reshape(input_shape).astype(dy.dtype, copy=False)
     # At stride 1 the gradient is the correlation of the padded output gradient with the filter flipped in space
     # and transposed; its im2col has `out_c` channels, so it beats adding per-tap products only when c >= out_c.
-    flipped = _flipped_pads(kh, kw, pads, dilations) if strides == (1, 1) and c >= out_c else None
+    flipped = flipped_pads(kh, kw, pads, dilations) if strides == (1, 1) and c >= out_c else None
     if flipped is not None:
         flipped_filters = np.ascontiguousarray(float32(filters)[::-1, ::-1].transpose(0, 1, 3, 2))
         dx = _correlate(padded(np.asarray(dy, np.float32), flipped), flipped_filters, strides, dilations)
         return dx.astype(dy.dtype, copy=False)
-    dxp = _expanded_zeros(input_shape, pads, c)
+    dxp = padded_zeros(input_shape, pads, c)
     if dy.size and c:
         dy2 = float32(dy).reshape(-1, out_c)
         weights = float32(filters)
@@ -189,79 +236,4 @@ def conv2d_backprop_filter(x, dy, *, filter_shape, strides, pads, dilations):
     return dw.reshape(filter_shape).astype(x.dtype, copy=False)
 
 
-# --- depthwise ------------------------------------------------------------------------
-def _depthwise_windows(xp, out_hw, kh, kw, strides, dilations):
-    """[n, oh, kh, kw, ow * k] windows of C-contiguous `xp` when the column stride is 1, else [n, oh, kh, kw, ow, k].
-
-    Merging ow and k gives einsum one long inner loop: four times faster than
-    the six-dimensional view here.
-    """
-    (oh, ow), (sh, sw), (dh, dw) = out_hw, strides, dilations
-    n, _, _, depth = xp.shape
-    bn, bh, bw, bk = xp.strides
-    if sw == 1:
-        return as_strided(xp, (n, oh, kh, kw, ow * depth), (bn, bh * sh, bh * dh, bw * dw, bk), writeable=False)
-    return as_strided(xp, (n, oh, kh, kw, ow, depth), (bn, bh * sh, bh * dh, bw * dw, bw * sw, bk), writeable=False)
-
-
-def _expanded(x, multiplier):
-    """Each input channel repeated `multiplier` times, so channel c * m + k lines up with output channel c * m + k."""
-    return x if multiplier == 1 else np.repeat(x, multiplier, axis=3)
-
-
-def _depthwise_correlate(xp, weights, strides, dilations):
-    """out[n, h, w, k] = sum over taps (i, j) of xp[n, h*sh + i*dh, w*sw + j*dw, k] * weights[i, j, k]."""
-    kh, kw, depth = weights.shape
-    oh, ow = output_hw(xp.shape, kh, kw, strides, dilations)
-    out = np.empty((xp.shape[0], oh, ow, depth), np.float32)
-    if out.size:
-        windows = _depthwise_windows(xp, (oh, ow), kh, kw, strides, dilations)
-        tiled = np.ascontiguousarray(np.broadcast_to(weights[:, :, None, :], (kh, kw, ow, depth)))
-        np.einsum("nhij...,ij...->nh...", windows, tiled.reshape(kh, kw, *windows.shape[4:]),
-                  out=out.reshape(out.shape[:2] + windows.shape[4:]))
-    return out
-
-
-@cpu_kernel("DepthwiseConv2dNative")
-def depthwise_conv2d(x, filters, *, strides, pads, dilations):
-    kh, kw, c, m = filters.shape
-    xp = _expanded(padded(np.asarray(x, np.float32), pads), m)
-    out = _depthwise_correlate(xp, float32(filters).reshape(kh, kw, c * m), strides, dilations)
-    return out.astype(x.dtype, copy=False)
-
-
-@cpu_kernel("DepthwiseConv2dNativeBackpropInput")
-def depthwise_conv2d_backprop_input(dy, filters, *, input_shape, strides, pads, dilations):
-    kh, kw, c, m = filters.shape
-    weights = float32(filters).reshape(kh, kw, c * m)
-    flipped = _flipped_pads(kh, kw, pads, dilations) if strides == (1, 1) else None
-    if flipped is not None:
-        dx = _depthwise_correlate(padded(np.asarray(dy, np.float32), flipped), weights[::-1, ::-1], strides, dilations)
-    else:
-        dx = _expanded_zeros(input_shape, pads, c * m)
-        if dy.size:
-            dy32 = float32(dy)
-            product = np.empty_like(dy32)
-            for i, j, row, col in taps(kh, kw, dilations):
-                np.multiply(dy32, weights[i, j], out=product)
-                target = tap_view(dx, row, col, dy.shape[1:3], strides)
-                target += product
-        dx = cropped(dx, input_shape, pads)
-    if m > 1:
-        dx = dx.reshape(*dx.shape[:3], c, m).sum(axis=4)
-    return dx.astype(dy.dtype, copy=False)
-
-
-@cpu_kernel("DepthwiseConv2dNativeBackpropFilter")
-def depthwise_conv2d_backprop_filter(x, dy, *, filter_shape, strides, pads, dilations):
-    kh, kw, c, m = filter_shape
-    xp = _expanded(padded(np.asarray(x, np.float32), pads), m)
-    dw = np.zeros((kh, kw, dy.shape[2], c * m), np.float32)
-    if dy.size:
-        windows = _depthwise_windows(xp, dy.shape[1:3], kh, kw, strides, dilations)
-        np.einsum("nhij...,nh...->ij...", windows, float32(dy).reshape(dy.shape[:2] + windows.shape[4:]),
-                  out=dw.reshape(kh, kw, *windows.shape[4:]))
-    return dw.sum(axis=2).reshape(filter_shape).astype(x.dtype, copy=False)
-
-
-from . import pool  # noqa: E402,F401  (pooling kernels share the helpers above)
+from . import depthwise, pool  # noqa: E402,F401  (they share the helpers above)

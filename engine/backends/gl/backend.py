@@ -160,7 +160,8 @@ class GLComputeBackend(GLBackend):
     def _groups(spec):
         if isinstance(spec, programs.ComputeSpec):
             return spec.groups
-        groups = -(-math.prod(spec.out_shape) // programs.LOCAL_SIZE)
+        per_thread = 4 if programs.vectorized(spec) else 1
+        groups = -(-math.prod(spec.out_shape) // (programs.LOCAL_SIZE * per_thread))
         width = min(groups, 65535)
         return width, -(-groups // width), 1
 

@@ -20,6 +20,11 @@ def gl_kernel(name, path=None):
     return decorator
 
 
+def shared_kernel(name):
+    """The kernel both paths share (what a path-specific override delegates to for cases it does not cover)."""
+    return _SHARED[name]
+
+
 def kernels_for(path):
     from . import kernels  # noqa: F401  (importing the families registers them)
     return {**_SHARED, **_BY_PATH[path]}

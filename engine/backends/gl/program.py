@@ -73,12 +73,16 @@ class ProgramSpec:
     function of a family file to apply; `uniforms` maps a name to
     (glsl type, value) and may change on every call without recompiling.
     `body` is extra GLSL appended after the libraries (rarely needed).
+    `elementwise=True` promises that compute(i) reads each input only at
+    `<name>_bcast(i)`; the compute path then moves 4 elements per thread with
+    128-bit loads and stores.
     """
 
-    __slots__ = ("body", "inputs", "input_names", "out_shape", "out_dtype", "libraries", "defines", "uniforms", "key")
+    __slots__ = ("body", "inputs", "input_names", "out_shape", "out_dtype", "libraries", "defines", "uniforms",
+                 "elementwise", "key")
 
     def __init__(self, inputs, out_shape, out_dtype, libraries=(), defines=None, uniforms=None, body="",
-                 input_names=None):
+                 input_names=None, elementwise=False):
         self.body = body
         self.inputs = list(inputs)
         self.input_names = tuple(input_names) if input_names else tuple("xyzwuvpq"[k] for k in range(len(self.inputs)))
@@ -87,7 +91,8 @@ class ProgramSpec:
         self.libraries = tuple(libraries)
         self.defines = tuple(sorted((defines or {}).items()))
         self.uniforms = uniforms or {}
-        self.key = (body, self.libraries, self.defines, self.input_names, self.out_shape, out_dtype,
+        self.elementwise = elementwise
+        self.key = (body, self.libraries, self.defines, self.input_names, self.out_shape, out_dtype, elementwise,
                     tuple((tuple(t.shape), t.dtype) for t in self.inputs),
                     tuple((name, u[0]) for name, u in sorted(self.uniforms.items())))
 
@@ -225,32 +230,66 @@ float round_to_half(float v) {
 """
 
 
+def vectorized(spec):
+    """Whether the compute path runs this spec 4 elements per thread with 128-bit accesses."""
+    size = math.prod(spec.out_shape)
+    return (spec.elementwise and size % 4 == 0 and size > 0 and spec.out_dtype is not complex64
+            and all(t.dtype is not complex64 for t in spec.inputs))
+
+
 def compute_source(spec):
+    vector = vectorized(spec)
+    size = math.prod(spec.out_shape)
     bindings = []
-    for index, name in enumerate(spec.input_names):
+    for index, (name, tensor) in enumerate(zip(spec.input_names, spec.inputs)):
         bindings.append(f"layout(std430, binding = {index}) readonly restrict buffer {name}_buffer "
-                        f"{{ uint {name}_data[]; }};\n"
-                        f"uint {name}_word(int w) {{ return {name}_data[w]; }}\n")
+                        f"{{ uint {name}_data[]; }};\n")
+        if vector and math.prod(tensor.shape) == size:
+            # The thread's 4 words of x, loaded once; after unrolling, w - vector_base is a constant.
+            bindings.append(f"layout(std430, binding = {index}) readonly restrict buffer {name}_vectors "
+                            f"{{ uvec4 {name}_data4[]; }};\n"
+                            f"uvec4 {name}_vector;\n"
+                            f"uint {name}_word(int w) {{ return {name}_vector[w - vector_base]; }}\n")
+        else:
+            bindings.append(f"uint {name}_word(int w) {{ return {name}_data[w]; }}\n")
     out_binding = len(spec.input_names)
     stores = _store_words(spec.out_dtype)
-    if len(stores) == 1:
-        store = f"out_data[i] = {stores[0]};"
+    index = f"int(gl_GlobalInvocationID.y * (gl_NumWorkGroups.x * {LOCAL_SIZE}u) + gl_GlobalInvocationID.x)"
+    if vector:
+        loads = "".join(f"    {name}_vector = {name}_data4[q];\n" for name, tensor in zip(spec.input_names, spec.inputs)
+                        if math.prod(tensor.shape) == size)
+        main = ("void main() {\n"
+                f"    int q = {index};\n"
+                "    if (4 * q >= OUT_SIZE) return;\n"
+                "    vector_base = 4 * q;\n"
+                + loads
+                + "    uvec4 words;\n"
+                "    for (int c = 0; c < 4; ++c) {\n"
+                f"        {glsl_type(spec.out_dtype)} v = compute(vector_base + c);\n"
+                f"        words[c] = {stores[0]};\n"
+                "    }\n"
+                "    out_data4[q] = words;\n"
+                "}\n")
+        out_block = (f"layout(std430, binding = {out_binding}) writeonly restrict buffer out_vectors "
+                     "{ uvec4 out_data4[]; };\nint vector_base;\n")
     else:
-        store = f"out_data[2 * i] = {stores[0]}; out_data[2 * i + 1] = {stores[1]};"
-    return (
-        "#version 430\n"
-        f"layout(local_size_x = {LOCAL_SIZE}) in;\n"
-        + "".join(bindings)
-        + f"layout(std430, binding = {out_binding}) writeonly restrict buffer out_buffer {{ uint out_data[]; }};\n"
-        + (_ROUND_TO_HALF if spec.out_dtype is float16 else "")
-        + _common(spec)
-        + "void main() {\n"
-        f"    int i = int(gl_GlobalInvocationID.y * (gl_NumWorkGroups.x * {LOCAL_SIZE}u) + gl_GlobalInvocationID.x);\n"
-        "    if (i >= OUT_SIZE) return;\n"
-        f"    {glsl_type(spec.out_dtype)} v = compute(i);\n"
-        f"    {store}\n"
-        "}\n"
-    )
+        store = f"out_data[i] = {stores[0]};" if len(stores) == 1 else \
+            f"out_data[2 * i] = {stores[0]}; out_data[2 * i + 1] = {stores[1]};"
+        main = ("void main() {\n"
+                f"    int i = {index};\n"
+                "    if (i >= OUT_SIZE) return;\n"
+                f"    {glsl_type(spec.out_dtype)} v = compute(i);\n"
+                f"    {store}\n"
+                "}\n")
+        out_block = (f"layout(std430, binding = {out_binding}) writeonly restrict buffer out_buffer "
+                     "{ uint out_data[]; };\n")
+    return ("#version 430\n"
+            f"layout(local_size_x = {LOCAL_SIZE}) in;\n"
+            + out_block
+            + "".join(bindings)
+            + (_ROUND_TO_HALF if spec.out_dtype is float16 else "")
+            + _common(spec)
+            + main)
 
 
 VERTEX_SOURCE = """#version 330 core

@@ -127,7 +127,12 @@ class GLRuntime:
         GL = self.GL
         name = int(GL.glGenBuffers(1))
         GL.glBindBuffer(GL.GL_SHADER_STORAGE_BUFFER, name)
-        GL.glBufferData(GL.GL_SHADER_STORAGE_BUFFER, capacity, None, GL.GL_DYNAMIC_COPY)
+        if self.version >= (4, 4):
+            # Immutable storage without CPU-mapping flags stays in GPU memory; a mutable
+            # buffer that is read back may be migrated to host memory by the driver.
+            GL.glBufferStorage(GL.GL_SHADER_STORAGE_BUFFER, capacity, None, GL.GL_DYNAMIC_STORAGE_BIT)
+        else:
+            GL.glBufferData(GL.GL_SHADER_STORAGE_BUFFER, capacity, None, GL.GL_DYNAMIC_COPY)
         self.gl_objects += 1
         return name
 
@@ -184,7 +189,7 @@ def words_of(array):
     elif kind == np.bool_:
         array = array.astype(np.uint32)
     elif kind == np.complex64:
-        array = array.view(np.float32)
+        array = np.ascontiguousarray(array).reshape(-1).view(np.float32)  # a 0-d array cannot change itemsize
     return np.ascontiguousarray(array).reshape(-1).view(np.uint32)
 
 

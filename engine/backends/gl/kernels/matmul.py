@@ -1,0 +1,41 @@
+"""The compute path's tiled float32 matrix product (gl_kernels/matmul_tiled.comp).
+
+Other dtypes, and the fragment path, use the generic BatchMatMul of linalg.py.
+"""
+import math
+
+from ....dtypes import float32
+from ..kernel import gl_kernel, shared_kernel
+from ..program import ComputeSpec
+
+TILE = 128
+
+
+@gl_kernel("BatchMatMul", path="compute")
+def batch_matmul(backend, a, b, transpose_a=False, transpose_b=False):
+    if a.dtype is not float32:
+        return shared_kernel("BatchMatMul")(backend, a, b, transpose_a=transpose_a, transpose_b=transpose_b)
+    m = a.shape[-1] if transpose_a else a.shape[-2]
+    k = a.shape[-2] if transpose_a else a.shape[-1]
+    n = b.shape[-2] if transpose_b else b.shape[-1]
+    batch_a, batch_b = tuple(a.shape[:-2]), tuple(b.shape[:-2])
+    batch = _broadcast(batch_a, batch_b)
+    if batch_a != batch and math.prod(batch_a) != 1:
+        a = backend.kernels["BroadcastTo"](backend, a, shape=batch + tuple(a.shape[-2:]))
+    if batch_b != batch and math.prod(batch_b) != 1:
+        b = backend.kernels["BroadcastTo"](backend, b, shape=batch + tuple(b.shape[-2:]))
+    count = math.prod(batch)
+    defines = {"M": m, "N": n, "K": k, "TRANSPOSE_A": int(bool(transpose_a)), "TRANSPOSE_B": int(bool(transpose_b)),
+               "A_BATCH_STRIDE": m * k if math.prod(a.shape[:-2]) == count and count > 1 else 0,
+               "B_BATCH_STRIDE": k * n if math.prod(b.shape[:-2]) == count and count > 1 else 0}
+    groups = (-(-n // TILE), -(-m // TILE), count)
+    rows_a, rows_b = (m if transpose_a else k), (k if transpose_b else n)
+    # 128-bit loads need every operand row and output row to start on a 16-byte boundary.
+    source = "matmul_tiled_vec4.comp" if rows_a % 4 == 0 and rows_b % 4 == 0 and n % 4 == 0 else "matmul_tiled.comp"
+    return backend.program(ComputeSpec(source, [a, b], batch + (m, n), float32, groups, defines))
+
+
+def _broadcast(a, b):
+    rank = max(len(a), len(b))
+    a, b = (1,) * (rank - len(a)) + a, (1,) * (rank - len(b)) + b
+    return tuple(0 if 0 in (x, y) else max(x, y) for x, y in zip(a, b))   # numpy: 0 broadcasts with 1 to 0

@@ -1,0 +1,38 @@
+// Float pairs (hi, lo): unevaluated sums of two floats (~48 bits), for results that must round as
+// float64 arithmetic would. Shared by binary_pow.glsl and creation_sequence.glsl.
+// A program including this file passes the uniform `opaque_zero` (uint 0): OR-ing it into a value's bits
+// hides the value from the optimizer, which otherwise simplifies (a + b) - a to b and loses the rounding
+// error these algorithms capture (Mesa does; `precise` would prevent it, but GLSL 3.30 lacks it).
+float opaque(float v) { return uintBitsToFloat(floatBitsToUint(v) | opaque_zero); }
+
+// Knuth's two-sum: (s, e) with s = fl(a + b) and s + e == a + b exactly.
+vec2 pair_two_sum(float a, float b) {
+    float s = opaque(a + b);
+    float b_part = opaque(s - a);
+    return vec2(s, (a - (s - b_part)) + (b - b_part));
+}
+
+// Dekker's product on 12-bit halves: (p, e) with p = fl(a * b) and p + e == a * b exactly. Every
+// partial product is exact, so fused multiply-adds change nothing.
+vec2 pair_two_product(float a, float b) {
+    float p = opaque(a * b);
+    float a_hi = uintBitsToFloat(floatBitsToUint(a) & 0xfffff000u), a_lo = a - a_hi;
+    float b_hi = uintBitsToFloat(floatBitsToUint(b) & 0xfffff000u), b_lo = b - b_hi;
+    return vec2(p, ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo);
+}
+
+// pair + float, keeping the rounding errors in lo (renormalised by the caller when needed).
+vec2 pair_add_float(vec2 a, float b) {
+    vec2 s = pair_two_sum(a.x, b);
+    return vec2(s.x, s.y + a.y);
+}
+
+vec2 pair_add(vec2 a, vec2 b) {
+    vec2 s = pair_two_sum(a.x, b.x);
+    return pair_two_sum(s.x, s.y + a.y + b.y);
+}
+
+vec2 pair_mul(vec2 a, vec2 b) {
+    vec2 p = pair_two_product(a.x, b.x);
+    return pair_two_sum(p.x, p.y + a.x * b.y + a.y * b.x);
+}
