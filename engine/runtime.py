@@ -246,6 +246,9 @@ class MemoryInfo(dict):
 
 
 def memory():
+    """Counts after every queued kernel has run (queued work holds buffers until it runs)."""
+    for backend in list(STATE.backends.values()):
+        backend.flush()
     per_backend = {name: backend.memory() for name, backend in STATE.backends.items()}
     return MemoryInfo(
         num_tensors=STATE.num_tensors,

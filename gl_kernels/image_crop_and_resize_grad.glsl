@@ -49,8 +49,15 @@ OUT_T compute(int i) {
     for (int box = 0; box < x_shape[0]; ++box) {
         if (z_get(box) != image) continue;
         int rows = box * y_shape[1], cols = rows + crop_h;
-        bool rows_ascending = y_get(rows + crop_h - 1) >= y_get(rows);
-        bool cols_ascending = y_get(cols + crop_w - 1) >= y_get(cols);
+        float row_start = y_get(rows), row_stop = y_get(rows + crop_h - 1);
+        float col_start = y_get(cols), col_stop = y_get(cols + crop_w - 1);
+        bool rows_ascending = row_stop >= row_start;
+        bool cols_ascending = col_stop >= col_start;
+        // Boxes whose sample range misses the pixel are skipped before any search.
+        if (high_key(min(row_start, row_stop)) > float(h) || low_key(max(row_start, row_stop)) < float(h)
+            || high_key(min(col_start, col_stop)) > float(w) || low_key(max(col_start, col_stop)) < float(w)) {
+            continue;
+        }
         int row_first = first_reaching(rows, crop_h, rows_ascending, false, float(h));
         int row_end = first_reaching(rows, crop_h, rows_ascending, true, float(h + 1));
         int col_first = first_reaching(cols, crop_w, cols_ascending, false, float(w));

@@ -70,3 +70,6 @@ class Backend:
 
     def synchronize(self):
         """Block until queued work is done (used by the profiler)."""
+
+    def flush(self):
+        """Run every queued command, so that buffers only queued work still held are released."""

@@ -59,6 +59,9 @@ class GLBackend(Backend):
     def synchronize(self):
         self.thread.call(self.runtime.GL.glFinish)
 
+    def flush(self):
+        self.thread.call(int)
+
     # --- data in and out ---------------------------------------------------------------
     def write(self, array):
         words = words_of(array)
@@ -108,7 +111,7 @@ class GLBackend(Backend):
             uniforms = [(compiled.uniform_locations[name], kind, value)
                         for name, (kind, value) in spec.uniforms.items()]
             self.thread.submit(self._dispatch, compiled, [t.buffer for t in spec.inputs], out, uniforms,
-                               self._groups(spec))
+                               self._groups(spec), self._layout(spec))
         return Tensor(out, spec.out_shape, spec.out_dtype)
 
 
@@ -157,6 +160,12 @@ class GLComputeBackend(GLBackend):
         return compiled
 
     @staticmethod
+    def _layout(spec):
+        if isinstance(spec, programs.ComputeSpec):
+            return [(index, 1) for index in range(len(spec.inputs) + 1)]
+        return programs.binding_layout(spec)
+
+    @staticmethod
     def _groups(spec):
         if isinstance(spec, programs.ComputeSpec):
             return spec.groups
@@ -165,14 +174,24 @@ class GLComputeBackend(GLBackend):
         width = min(groups, 65535)
         return width, -(-groups // width), 1
 
-    def _dispatch(self, compiled, inputs, out, uniforms, groups):
+    def _bind(self, buffer, first, parts):
+        GL = self.runtime.GL
+        if parts == 1:
+            GL.glBindBufferBase(GL.GL_SHADER_STORAGE_BUFFER, first,
+                                buffer.gl_name if buffer.gl_name is not None else self.runtime.dummy_buffer)
+            return
+        part_bytes = programs.PART_WORDS * 4
+        for part in range(parts):
+            size = min(part_bytes, buffer.words * 4 - part * part_bytes)
+            GL.glBindBufferRange(GL.GL_SHADER_STORAGE_BUFFER, first + part, buffer.gl_name, part * part_bytes, size)
+
+    def _dispatch(self, compiled, inputs, out, uniforms, groups, layout):
         GL = self.runtime.GL
         GL.glUseProgram(compiled.name)
-        for index, buffer in enumerate(inputs):
-            GL.glBindBufferBase(GL.GL_SHADER_STORAGE_BUFFER, index,
-                                buffer.gl_name if buffer.gl_name is not None else self.runtime.dummy_buffer)
+        for buffer, (first, parts) in zip(inputs, layout):
+            self._bind(buffer, first, parts)
         out.gl_name = self.runtime.acquire_buffer(capacity_for(out.words * 4))
-        GL.glBindBufferBase(GL.GL_SHADER_STORAGE_BUFFER, len(inputs), out.gl_name)
+        self._bind(out, *layout[-1])
         set_uniforms(GL, uniforms)
         GL.glDispatchCompute(*groups)
         GL.glMemoryBarrier(GL.GL_SHADER_STORAGE_BARRIER_BIT | GL.GL_BUFFER_UPDATE_BARRIER_BIT)
@@ -218,7 +237,11 @@ class GLFragmentBackend(GLBackend):
     def _groups(spec):
         return None
 
-    def _dispatch(self, compiled, inputs, out, uniforms, groups):
+    @staticmethod
+    def _layout(spec):
+        return None
+
+    def _dispatch(self, compiled, inputs, out, uniforms, groups, layout):
         GL = self.runtime.GL
         extent = programs.texture_extent(out.words)
         out.gl_name = self.runtime.acquire_texture(extent)

@@ -58,10 +58,18 @@ def strides_of(shape):
     return tuple(reversed(strides))
 
 
+MAX_TEXTURE_SIZE = 16384   # set by the runtime from GL_MAX_TEXTURE_SIZE
+
+
 def texture_extent(words):
-    """(width, height) in RGBA texels of a fragment-path texture holding `words` 32-bit words."""
+    """(width, height) in RGBA texels of a fragment-path texture holding `words` 32-bit words.
+
+    Rows are TEXTURE_WIDTH texels wide; tensors too big for that many rows get wider rows.
+    """
     texels = max(1, -(-words // 4))
     width = min(texels, TEXTURE_WIDTH)
+    if -(-texels // width) > MAX_TEXTURE_SIZE:
+        width = min(-(-texels // MAX_TEXTURE_SIZE), MAX_TEXTURE_SIZE)
     return width, -(-texels // width)
 
 
@@ -230,29 +238,68 @@ float round_to_half(float v) {
 """
 
 
+# One SSBO binding may cover at most GL_MAX_SHADER_STORAGE_BLOCK_SIZE bytes (128 MiB on
+# llvmpipe): a larger tensor is bound as several consecutive ranges ("parts") of its
+# buffer, and its word accessor picks the part. Set by the runtime from the driver's limit.
+PART_WORDS = 1 << 25
+
+
+def parts_of(words):
+    return max(1, -(-words // PART_WORDS))
+
+
+def binding_layout(spec):
+    """(first binding, parts) for each input and then the output, in binding order."""
+    layout, binding = [], 0
+    for tensor in spec.inputs:
+        parts = parts_of(math.prod(tensor.shape) * words_per_element(tensor.dtype))
+        layout.append((binding, parts))
+        binding += parts
+    layout.append((binding, parts_of(math.prod(spec.out_shape) * words_per_element(spec.out_dtype))))
+    return layout
+
+
 def vectorized(spec):
     """Whether the compute path runs this spec 4 elements per thread with 128-bit accesses."""
     size = math.prod(spec.out_shape)
     return (spec.elementwise and size % 4 == 0 and size > 0 and spec.out_dtype is not complex64
-            and all(t.dtype is not complex64 for t in spec.inputs))
+            and all(t.dtype is not complex64 for t in spec.inputs)
+            and all(parts == 1 for _, parts in binding_layout(spec)))
+
+
+def _parted_access(name, first, parts, qualifier):
+    """Declarations of a tensor's SSBO parts, and `<name>_word(w)` / `<name>_set(w, v)` over them."""
+    shift = PART_WORDS.bit_length() - 1
+    blocks = "".join(f"layout(std430, binding = {first + p}) {qualifier} restrict buffer {name}_buffer{p} "
+                     f"{{ uint {name}_data{p}[]; }};\n" for p in range(parts))
+    if qualifier == "readonly":
+        chain = " ".join(f"if (part == {p}) return {name}_data{p}[w & {PART_WORDS - 1}];" for p in range(parts - 1))
+        return blocks + (f"uint {name}_word(int w) {{ int part = w >> {shift}; {chain} "
+                         f"return {name}_data{parts - 1}[w & {PART_WORDS - 1}]; }}\n")
+    chain = " else ".join(f"if (part == {p}) {name}_data{p}[w & {PART_WORDS - 1}] = v;" for p in range(parts))
+    return blocks + f"void {name}_set(int w, uint v) {{ int part = w >> {shift}; {chain} }}\n"
 
 
 def compute_source(spec):
     vector = vectorized(spec)
     size = math.prod(spec.out_shape)
+    layout = binding_layout(spec)
     bindings = []
-    for index, (name, tensor) in enumerate(zip(spec.input_names, spec.inputs)):
-        bindings.append(f"layout(std430, binding = {index}) readonly restrict buffer {name}_buffer "
+    for (first, parts), name, tensor in zip(layout, spec.input_names, spec.inputs):
+        if parts > 1:
+            bindings.append(_parted_access(name, first, parts, "readonly"))
+            continue
+        bindings.append(f"layout(std430, binding = {first}) readonly restrict buffer {name}_buffer "
                         f"{{ uint {name}_data[]; }};\n")
         if vector and math.prod(tensor.shape) == size:
             # The thread's 4 words of x, loaded once; after unrolling, w - vector_base is a constant.
-            bindings.append(f"layout(std430, binding = {index}) readonly restrict buffer {name}_vectors "
+            bindings.append(f"layout(std430, binding = {first}) readonly restrict buffer {name}_vectors "
                             f"{{ uvec4 {name}_data4[]; }};\n"
                             f"uvec4 {name}_vector;\n"
                             f"uint {name}_word(int w) {{ return {name}_vector[w - vector_base]; }}\n")
         else:
             bindings.append(f"uint {name}_word(int w) {{ return {name}_data[w]; }}\n")
-    out_binding = len(spec.input_names)
+    out_binding, out_parts = layout[-1]
     stores = _store_words(spec.out_dtype)
     index = f"int(gl_GlobalInvocationID.y * (gl_NumWorkGroups.x * {LOCAL_SIZE}u) + gl_GlobalInvocationID.x)"
     if vector:
@@ -273,16 +320,19 @@ def compute_source(spec):
         out_block = (f"layout(std430, binding = {out_binding}) writeonly restrict buffer out_vectors "
                      "{ uvec4 out_data4[]; };\nint vector_base;\n")
     else:
-        store = f"out_data[i] = {stores[0]};" if len(stores) == 1 else \
-            f"out_data[2 * i] = {stores[0]}; out_data[2 * i + 1] = {stores[1]};"
+        if out_parts > 1:
+            out_block = _parted_access("out", out_binding, out_parts, "writeonly")
+        else:
+            out_block = (f"layout(std430, binding = {out_binding}) writeonly restrict buffer out_buffer "
+                         "{ uint out_data[]; };\nvoid out_set(int w, uint v) { out_data[w] = v; }\n")
+        store = f"out_set(i, {stores[0]});" if len(stores) == 1 else \
+            f"out_set(2 * i, {stores[0]}); out_set(2 * i + 1, {stores[1]});"
         main = ("void main() {\n"
                 f"    int i = {index};\n"
                 "    if (i >= OUT_SIZE) return;\n"
                 f"    {glsl_type(spec.out_dtype)} v = compute(i);\n"
                 f"    {store}\n"
                 "}\n")
-        out_block = (f"layout(std430, binding = {out_binding}) writeonly restrict buffer out_buffer "
-                     "{ uint out_data[]; };\n")
     return ("#version 430\n"
             f"layout(local_size_x = {LOCAL_SIZE}) in;\n"
             + out_block

@@ -72,9 +72,12 @@ class GLRuntime:
                                                      prefer_hardware=os.environ.get("GLIMMER_GL_SOFTWARE") != "1")
         self.GL = GL
         info["max_texture_size"] = int(GL.glGetIntegerv(GL.GL_MAX_TEXTURE_SIZE))
+        programs.MAX_TEXTURE_SIZE = info["max_texture_size"]
         version = tuple(int(p) for p in info["version"].split()[0].split(".")[:2])
         if version >= (4, 3):
             info["max_ssbo_bytes"] = int(GL.glGetIntegerv(GL.GL_MAX_SHADER_STORAGE_BLOCK_SIZE))
+            # A power of two, so a word index splits into (part, offset) with a shift and a mask.
+            programs.PART_WORDS = 1 << min((info["max_ssbo_bytes"] // 4).bit_length() - 1, 30)
             self.dummy_buffer = int(GL.glGenBuffers(1))
             GL.glBindBuffer(GL.GL_SHADER_STORAGE_BUFFER, self.dummy_buffer)
             GL.glBufferData(GL.GL_SHADER_STORAGE_BUFFER, 16, None, GL.GL_DYNAMIC_DRAW)

@@ -11,11 +11,10 @@ from .reduction import glsl_int_array
 cpu_fallback("SpectralNorm", "needs a singular value decomposition (an iterative, sequential algorithm)")
 
 
-def _batch_strides(batch, out_batch, matrix_size):
+def _batch_strides(padded_batch, matrix_size):
     """Per output batch axis, how far this operand's data moves (0 along axes it broadcasts)."""
-    padded = (1,) * (len(out_batch) - len(batch)) + tuple(batch)
-    element_strides = strides_of(padded)
-    return [0 if size == 1 else stride * matrix_size for size, stride in zip(padded, element_strides)]
+    return [0 if size == 1 else stride * matrix_size
+            for size, stride in zip(padded_batch, strides_of(padded_batch))]
 
 
 @gl_kernel("BatchMatMul")
@@ -30,8 +29,8 @@ def batch_matmul(backend, a, b, transpose_a=False, transpose_b=False):
     # Batch axes of size 1 in the output move neither operand: leave them out.
     axes = [d for d, size in enumerate(batch) if size != 1]
     sizes = [batch[d] for d in axes]
-    a_strides = _batch_strides(batch_a, batch, rows * depth)
-    b_strides = _batch_strides(batch_b, batch, depth * columns)
+    a_strides = _batch_strides(padded_a, rows * depth)
+    b_strides = _batch_strides(padded_b, depth * columns)
     defines = {"M": rows, "N": columns, "K": depth,
                "A_ROW": 1 if transpose_a else depth, "A_DEPTH": rows if transpose_a else 1,
                "B_DEPTH": 1 if transpose_b else columns, "B_COL": depth if transpose_b else 1,

@@ -6,6 +6,7 @@ import math
 
 from ....dtypes import float32
 from ..kernel import gl_kernel, shared_kernel
+from .. import program as programs
 from ..program import ComputeSpec
 
 TILE = 128
@@ -13,7 +14,11 @@ TILE = 128
 
 @gl_kernel("BatchMatMul", path="compute")
 def batch_matmul(backend, a, b, transpose_a=False, transpose_b=False):
-    if a.dtype is not float32:
+    # The tiled shader binds whole operands: types other than float32, and operands bigger
+    # than one SSBO binding, take the generic kernel.
+    too_big = max(a.size, b.size) > programs.PART_WORDS or a.size and b.size and \
+        math.prod(_broadcast(tuple(a.shape[:-2]), tuple(b.shape[:-2]))) * a.shape[-2] * b.shape[-1] > programs.PART_WORDS
+    if a.dtype is not float32 or too_big:
         return shared_kernel("BatchMatMul")(backend, a, b, transpose_a=transpose_a, transpose_b=transpose_b)
     m = a.shape[-1] if transpose_a else a.shape[-2]
     k = a.shape[-2] if transpose_a else a.shape[-1]

@@ -1,16 +1,19 @@
 """signal family (GL): complex parts, FFTs over the last axis, framing and overlap-add.
 
 FFTs run as mixed-radix Stockham passes (gl_kernels/signal_fft_stage.glsl, one program per pass: radix 8, 4
-or 2 for the powers of two, then the odd prime factors; a large prime is one direct-DFT pass). RFFT transforms
-the zero-padded real rows and keeps the first n // 2 + 1 bins; IRFFT transforms the conjugate-mirrored bins and
-keeps the real part.
+or 2 for the powers of two, then the odd prime factors; a large prime is one direct-DFT pass), with twiddles
+read from a table of the n-th roots of unity computed in float64 and uploaded with each transform. RFFT
+transforms the zero-padded real rows and keeps the first n // 2 + 1 bins; IRFFT transforms the
+conjugate-mirrored bins and keeps the real part.
 """
+import functools
 import math
 
 import numpy as np
 
 from ....dtypes import complex64, float32
 from ....ops.convert import broadcast_shapes
+from ....tensor import Tensor
 from ..kernel import gl_kernel
 from ..program import ProgramSpec
 from ..runtime import words_of
@@ -65,11 +68,19 @@ def _radices(length):
     return radices or [1]   # a length of 1: one pass that copies
 
 
+@functools.lru_cache(maxsize=64)
+def _unit_roots(length):
+    """exp(2 pi i j / length) for j < length, computed in float64 and rounded once to complex64."""
+    return np.exp(2j * np.pi * np.arange(length) / length).astype(np.complex64)
+
+
 def _transform(backend, x, length, load, inverse, out_row, out_dtype):
     """The length-`length` DFT of every row of x (read by the LOAD_* mode `load`), `out_row` outputs per row."""
     if length == 0:  # the FFT of an empty axis is empty
         return backend.program(ProgramSpec([x], x.shape, out_dtype, ("copy.glsl",)))
     leading = tuple(x.shape[:-1])
+    roots = _unit_roots(length)
+    twiddles = Tensor(backend.write(roots), roots.shape, complex64)
     radices = _radices(length)
     span = 1
     for stage, radix in enumerate(radices):
@@ -81,7 +92,7 @@ def _transform(backend, x, length, load, inverse, out_row, out_dtype):
         uniforms = {"radix": ("int", radix), "span": ("int", span), "block": ("int", math.isqrt(radix)),
                     "scale": ("float", 1.0 / length if inverse and last else 1.0)}
         out_shape = leading + (out_row if last else length,)
-        x = backend.program(ProgramSpec([x], out_shape, out_dtype if last else complex64,
+        x = backend.program(ProgramSpec([x, twiddles], out_shape, out_dtype if last else complex64,
                                         ("signal_fft_common.glsl", "signal_fft_stage.glsl"), defines, uniforms))
         span *= radix
     return x

@@ -27,7 +27,7 @@ def elementwise(backend, inputs, function, libraries, out_shape=None, out_dtype=
     first = inputs[0]
     return backend.program(ProgramSpec(inputs, first.shape if out_shape is None else out_shape,
                                        out_dtype or first.dtype, libraries + ("elementwise.glsl",),
-                                       {"FN": function, **_ARITY_DEFINES[len(inputs)]}, uniforms))
+                                       {"FN": function, **_ARITY_DEFINES[len(inputs)]}, uniforms, elementwise=True))
 
 
 def _unary_kernel(function, libraries=MATH, out_dtype=None):
