@@ -6,6 +6,8 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("GLIMMER_CACHE_DIR", os.path.join(os.path.dirname(os.path.abspath(__file__)), ".cache"))
+# Every shader the suite compiles is also checked by the Khronos reference compiler.
+os.environ.setdefault("GLIMMER_VALIDATE_GLSL", "1")
 
 import engine as tf  # noqa: E402
 from engine import runtime  # noqa: E402

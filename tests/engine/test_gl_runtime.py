@@ -106,3 +106,8 @@ def test_engine_without_gl_runs_on_cpu_and_says_why():
     assert lines[0] == "cpu"
     assert lines[1].startswith("False") and "OpenGL" in lines[1]
     assert lines[2] == "3.0"
+
+
+def test_vertex_shader_passes_the_reference_compiler():
+    from engine.backends.gl.runtime import validate_with_glslang
+    validate_with_glslang(programs.VERTEX_SOURCE, "vert")

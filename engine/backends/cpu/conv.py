@@ -44,7 +44,7 @@ _PARALLEL_WORK = 1 << 20
 
 
 class _Pool:
-    """One worker thread per core, created on first use (and again in a forked child)."""
+    """Worker threads for all cores but the caller's, created on first use (and again in a forked child)."""
 
     def __init__(self):
         self.lock = threading.Lock()
@@ -53,12 +53,14 @@ class _Pool:
         self.workers = os.cpu_count() or 1
 
     def map(self, fn, parts):
+        """[fn(part) for part in parts]: the calling thread runs the first part while the pool runs the rest."""
         with self.lock:
             if self.pid != os.getpid():
-                self.executor = ThreadPoolExecutor(self.workers, thread_name_prefix="engine-cpu")
+                self.executor = ThreadPoolExecutor(self.workers - 1, thread_name_prefix="engine-cpu")
                 self.pid = os.getpid()
             executor = self.executor
-        return [future.result() for future in [executor.submit(fn, part) for part in parts]]
+        futures = [executor.submit(fn, part) for part in parts[1:]]
+        return [fn(parts[0])] + [future.result() for future in futures]
 
 
 _pool = _Pool()

@@ -92,6 +92,8 @@ class GLRuntime:
 
     def compile(self, path, key, source, uniform_names, sampler_names=()):
         """Compile and link (on the GL thread); errors name the kernel and show the numbered source."""
+        if os.environ.get("GLIMMER_VALIDATE_GLSL") == "1":
+            validate_with_glslang(source, "comp" if path == "compute" else "frag")
         GL = self.GL
         stages = [(GL.GL_COMPUTE_SHADER, source)] if path == "compute" else [
             (GL.GL_VERTEX_SHADER, programs.VERTEX_SOURCE), (GL.GL_FRAGMENT_SHADER, source)]
@@ -174,6 +176,16 @@ class GLRuntime:
                 return True
             return False
         return poll
+
+
+def validate_with_glslang(source, stage):
+    """Check a shader with the Khronos reference compiler (glslangValidator), as CI does for every shader."""
+    import subprocess
+    result = subprocess.run(["glslangValidator", "--stdin", "-S", stage], input=source, capture_output=True,
+                            text=True)
+    if result.returncode != 0:
+        numbered = "\n".join(f"{n + 1:4d}  {line}" for n, line in enumerate(source.splitlines()))
+        raise BackendError(f"glslangValidator rejects this {stage} shader:\n{result.stdout.strip()}\n{numbered}")
 
 
 def capacity_for(nbytes):
