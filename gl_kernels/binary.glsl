@@ -10,22 +10,6 @@ float k_mul(float a, float b) { return a * b; }
 int k_mul(int a, int b) { return a * b; }
 vec2 k_mul(vec2 a, vec2 b) { return vec2(a.x * b.x - a.y * b.y, a.x * b.y + a.y * b.x); }
 
-float k_div(float a, float b) { return a / b; }
-// Smith's algorithm, as numpy: no overflow in |b|^2.
-vec2 k_div(vec2 a, vec2 b) {
-    if (abs(b.x) >= abs(b.y)) {
-        if (b.x == 0.0 && b.y == 0.0) return vec2(a.x / abs(b.x), a.y / abs(b.y));
-        float ratio = b.y / b.x;
-        float scale = 1.0 / (b.x + b.y * ratio);
-        return vec2((a.x + a.y * ratio) * scale, (a.y - a.x * ratio) * scale);
-    }
-    float ratio = b.x / b.y;
-    float scale = 1.0 / (b.y + b.x * ratio);
-    return vec2((a.x * ratio + a.y) * scale, (a.y * ratio - a.x) * scale);
-}
-float k_div_no_nan(float a, float b) { return b == 0.0 ? 0.0 : a / b; }
-vec2 k_div_no_nan(vec2 a, vec2 b) { return (b.x == 0.0 && b.y == 0.0) ? vec2(0.0) : k_div(a, b); }
-
 float k_maximum(float a, float b) { return (a >= b || isnan(a)) ? a : b; }
 int k_maximum(int a, int b) { return max(a, b); }
 float k_minimum(float a, float b) { return (a <= b || isnan(a)) ? a : b; }

@@ -36,3 +36,13 @@ vec2 pair_mul(vec2 a, vec2 b) {
     vec2 p = pair_two_product(a.x, b.x);
     return pair_two_sum(p.x, p.y + a.x * b.y + a.y * b.x);
 }
+
+// a / b rounded correctly, as IEEE division: drivers may divide as a * (1 / b) (NVIDIA: up to 2 ulp off,
+// and 0 for |b| > 2^126), so the quotient is corrected once from the exact residual a - q * b.
+float correctly_rounded_div(float a, float b) {
+    if (abs(b) > 8.5070592e37) { a *= 0.25; b *= 0.25; }   // beyond 2^123: keeps 1 / b normal; exact
+    float q = opaque(a / b);   // opaque: the compiler must not rewrite (a / b) * b below as a
+    if (q == 0.0 || isinf(q) || isnan(q) || isinf(b)) return q;
+    vec2 back = pair_two_product(q, b);
+    return q + ((a - back.x) - back.y) / b;
+}

@@ -1,4 +1,5 @@
-// FloorDiv and FloorMod with Python's signs: the quotient rounds towards -inf, the remainder has y's sign.
+// FloorDiv and FloorMod, after binary_float_pairs.glsl, with Python's signs: the quotient rounds towards
+// -inf, the remainder has y's sign.
 // GLSL's int / and % are undefined for negative operands, so integers are divided as magnitudes (uint);
 // the kernel has already rejected integer division by zero.
 uint magnitude(int v) { return v < 0 ? 0u - uint(v) : uint(v); }
@@ -11,9 +12,9 @@ int k_floor_div(int a, int b) {
 
 // As TF: floor(x / y), with the float16 quotient rounded to half first as the cpu computes it.
 #ifdef HALF_QUOTIENT
-float k_floor_div(float a, float b) { return floor(round_to_half(a / b)); }
+float k_floor_div(float a, float b) { return floor(round_to_half(correctly_rounded_div(a, b))); }
 #else
-float k_floor_div(float a, float b) { return floor(a / b); }
+float k_floor_div(float a, float b) { return floor(correctly_rounded_div(a, b)); }
 #endif
 
 int k_floor_mod(int a, int b) {

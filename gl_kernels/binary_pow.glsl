@@ -1,4 +1,5 @@
-// Pow, after binary.glsl (complex k_mul, k_div), binary_atan2.glsl and binary_float_pairs.glsl.
+// Pow, after binary.glsl (complex k_mul), binary_float_pairs.glsl, binary_div.glsl (complex k_div) and
+// binary_atan2.glsl.
 // Floats: |a|^b = 2^(b * log2|a|) with log2|a| and the product carried as float pairs, so the error stays
 // about 1 ulp however large b * log2|a| grows (GLSL's pow, exp2(b * log2(a)), loses about an ulp per
 // unit of it and is undefined for a <= 0); signs, zeros, infinities and NaN follow C's powf, as numpy.
@@ -19,7 +20,7 @@ vec2 pair_log2(float x) {
     // whose s_lo enters as 2 s_lo / (1 - s^2)
     float numerator = m - 1.0;
     vec2 denominator = pair_two_sum(m, 1.0);
-    float s = numerator / denominator.x;
+    float s = opaque(numerator / denominator.x);   // opaque: (s * denominator) must not become numerator
     vec2 back = pair_two_product(s, denominator.x);
     float s_lo = (((numerator - back.x) - back.y) - s * denominator.y) / denominator.x;
     float z = s * s;
@@ -40,9 +41,9 @@ float pair_exp2(vec2 p) {
     // e^z = 1 + z + z^2/2 + ... (Taylor to z^7 in z.x, |z| <= 0.35; z.y enters with the slope e^z.x),
     // with 1 + z.x exact so that only the end rounds
     vec2 one_plus_z = pair_two_sum(1.0, z.x);
-    float rest = z.y * (1.0 + z.x) + z.x * z.x * (0.5 + z.x * (0.16666666667 + z.x * (0.041666666667 + z.x * (0.0083333333333
-                 + z.x * (0.0013888888889 + z.x * 0.00019841269841)))));
-    float mantissa = one_plus_z.x + (one_plus_z.y + rest);
+    float rest = z.y * (1.0 + z.x) + z.x * z.x * (0.5 + z.x * (0.16666666667 + z.x * (0.041666666667
+                 + z.x * (0.0083333333333 + z.x * (0.0013888888889 + z.x * 0.00019841269841)))));
+    float mantissa = one_plus_z.x + opaque(one_plus_z.y + rest);   // opaque: summed in this order
     int halves = int(floor(n * 0.5));     // 2^n in two steps: n may be below -126 or above 127
     return mantissa * power_of_two(halves) * power_of_two(int(n) - halves);
 }

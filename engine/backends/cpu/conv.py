@@ -60,7 +60,11 @@ class _Pool:
                 self.pid = os.getpid()
             executor = self.executor
         futures = [executor.submit(fn, part) for part in parts[1:]]
-        return [fn(parts[0])] + [future.result() for future in futures]
+        try:
+            first = fn(parts[0])
+        finally:
+            rest = [future.result() for future in futures]
+        return [first] + rest
 
 
 _pool = _Pool()

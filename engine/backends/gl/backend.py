@@ -135,7 +135,7 @@ class GLComputeBackend(GLBackend):
     def _upload(self, buffer, words):
         GL = self.runtime.GL
         capacity = capacity_for(words.nbytes)
-        buffer.gl_name = self.runtime.acquire_buffer(capacity)
+        buffer.gl_name = self.runtime.acquire_buffer(capacity, for_upload=True)
         GL.glBindBuffer(GL.GL_SHADER_STORAGE_BUFFER, buffer.gl_name)
         GL.glBufferSubData(GL.GL_SHADER_STORAGE_BUFFER, 0, words.nbytes, pointer(words))
 

@@ -1,4 +1,5 @@
 """The process-wide GL runtime: one context on one thread, object pools and the program cache."""
+import collections
 import ctypes
 import math
 import os
@@ -61,7 +62,8 @@ class GLRuntime:
         self.version = tuple(int(p) for p in self.info["version"].split()[0].split(".")[:2])
         self.has_compute = self.version >= (4, 3)
         self._programs = {}                 # (path, key) -> Program; read from any thread, written on the GL thread
-        self._buffers = {}                  # capacity -> [GL buffer names]
+        # capacity -> deque of (GL buffer name, fence set when it was released), oldest first.
+        self._buffers = {}
         self._textures = {}                 # (width, height) -> [GL texture names]
         self.gl_objects = 0                 # buffers + textures alive (pooled or in use)
 
@@ -125,11 +127,27 @@ class GLRuntime:
     def program(self, path, key):
         return self._programs.get((path, key))
 
-    def acquire_buffer(self, capacity):
+    def acquire_buffer(self, capacity, for_upload=False):
+        """A pooled or new SSBO of `capacity` bytes.
+
+        NVIDIA's driver does not order glBufferSubData after queued dispatches that read
+        or write the same SSBO (seen on an H200, 2026-11-26: queued shaders saw the new
+        upload, or the upload was overwritten). So an upload only reuses a buffer whose
+        release fence has signalled, i.e. every command that used it has finished;
+        a shader output may reuse any buffer, since dispatches are ordered by barriers.
+        """
+        GL = self.GL
         pool = self._buffers.get(capacity)
         if pool:
-            return pool.pop()
-        GL = self.GL
+            if not for_upload:
+                name, fence = pool.pop()
+                GL.glDeleteSync(fence)
+                return name
+            name, fence = pool[0]
+            if GL.glClientWaitSync(fence, 0, 0) in (GL.GL_ALREADY_SIGNALED, GL.GL_CONDITION_SATISFIED):
+                pool.popleft()
+                GL.glDeleteSync(fence)
+                return name
         name = int(GL.glGenBuffers(1))
         GL.glBindBuffer(GL.GL_SHADER_STORAGE_BUFFER, name)
         if self.version >= (4, 4):
@@ -142,7 +160,8 @@ class GLRuntime:
         return name
 
     def release_buffer(self, name, capacity):
-        self._buffers.setdefault(capacity, []).append(name)
+        fence = self.GL.glFenceSync(self.GL.GL_SYNC_GPU_COMMANDS_COMPLETE, 0)
+        self._buffers.setdefault(capacity, collections.deque()).append((name, fence))
 
     def acquire_texture(self, extent):
         pool = self._textures.get(extent)

@@ -5,10 +5,12 @@ from ....ops.convert import broadcast_shapes
 from ..kernel import gl_kernel
 from ..program import ProgramSpec
 
-_FLOOR_LIBRARIES = ("binary_floor.glsl",)
-_ATAN2_LIBRARIES = ("binary_atan2.glsl",)
-_POW_LIBRARIES = ("binary.glsl", "binary_atan2.glsl", "binary_float_pairs.glsl", "binary_pow.glsl")
-# binary_float_pairs.glsl hides values from the optimizer behind this uniform (always 0)
+# Kernels whose functions use binary_float_pairs.glsl, which hides values from the optimizer behind the
+# uniform `opaque_zero` (always 0).
+_DIV_LIBRARIES = ("binary_float_pairs.glsl", "binary_div.glsl")
+_FLOOR_LIBRARIES = ("binary_float_pairs.glsl", "binary_floor.glsl")
+_ATAN2_LIBRARIES = ("binary_float_pairs.glsl", "binary_atan2.glsl")
+_POW_LIBRARIES = ("binary.glsl", "binary_float_pairs.glsl", "binary_div.glsl", "binary_atan2.glsl", "binary_pow.glsl")
 _OPAQUE_ZERO = {"opaque_zero": ("uint", 0)}
 
 
@@ -26,15 +28,24 @@ def _register(kernel_name, function, out_dtype=None):
     return kernel
 
 
-for _kernel_name, _function in (("Add", "k_add"), ("Sub", "k_sub"), ("Mul", "k_mul"), ("RealDiv", "k_div"),
-                                ("DivNoNan", "k_div_no_nan"), ("Maximum", "k_maximum"), ("Minimum", "k_minimum"),
-                                ("SquaredDifference", "k_squared_difference")):
+for _kernel_name, _function in (("Add", "k_add"), ("Sub", "k_sub"), ("Mul", "k_mul"), ("Maximum", "k_maximum"),
+                                ("Minimum", "k_minimum"), ("SquaredDifference", "k_squared_difference")):
     _register(_kernel_name, _function)
 for _kernel_name, _function in (("Equal", "k_equal"), ("NotEqual", "k_not_equal"), ("Less", "k_less"),
                                 ("LessEqual", "k_less_equal"), ("Greater", "k_greater"),
                                 ("GreaterEqual", "k_greater_equal"), ("LogicalAnd", "k_logical_and"),
                                 ("LogicalOr", "k_logical_or")):
     _register(_kernel_name, _function, bool_)
+
+
+@gl_kernel("RealDiv")
+def real_div(backend, x, y):
+    return binary(backend, x, y, "k_div", libraries=_DIV_LIBRARIES, uniforms=_OPAQUE_ZERO)
+
+
+@gl_kernel("DivNoNan")
+def div_no_nan(backend, x, y):
+    return binary(backend, x, y, "k_div_no_nan", libraries=_DIV_LIBRARIES, uniforms=_OPAQUE_ZERO)
 
 
 def _check_integer_divisor(y, op_name):
@@ -48,13 +59,13 @@ def floor_div(backend, x, y):
     _check_integer_divisor(y, "floordiv")
     # round_to_half exists in float16 programs: the cpu rounds the quotient to half before flooring
     defines = {"HALF_QUOTIENT": 1} if x.dtype is float16 else None
-    return binary(backend, x, y, "k_floor_div", libraries=_FLOOR_LIBRARIES, defines=defines)
+    return binary(backend, x, y, "k_floor_div", libraries=_FLOOR_LIBRARIES, uniforms=_OPAQUE_ZERO, defines=defines)
 
 
 @gl_kernel("FloorMod")
 def floor_mod(backend, x, y):
     _check_integer_divisor(y, "floormod")
-    return binary(backend, x, y, "k_floor_mod", libraries=_FLOOR_LIBRARIES)
+    return binary(backend, x, y, "k_floor_mod", libraries=_FLOOR_LIBRARIES, uniforms=_OPAQUE_ZERO)
 
 
 @gl_kernel("Pow")
@@ -66,4 +77,4 @@ def power(backend, x, y):
 
 @gl_kernel("Atan2")
 def atan2(backend, y, x):
-    return binary(backend, y, x, "k_atan2", libraries=_ATAN2_LIBRARIES)
+    return binary(backend, y, x, "k_atan2", libraries=_ATAN2_LIBRARIES, uniforms=_OPAQUE_ZERO)
