@@ -45,9 +45,16 @@ def cmd_demo(args):
 
 
 def cmd_bench(args):
+    """The cpu op table, then the GL table (against PyTorch CUDA on an NVIDIA GPU, numpy elsewhere)."""
     import runpy
     here = os.path.dirname(os.path.abspath(__file__))
-    runpy.run_path(os.path.join(here, "bench", "ops.py"), run_name="__main__")
+    saved = sys.argv
+    try:
+        for script in ("ops.py", "gl.py"):
+            sys.argv = [script]
+            runpy.run_path(os.path.join(here, "bench", script), run_name="__main__")
+    finally:
+        sys.argv = saved
     return 0
 
 

@@ -110,6 +110,7 @@ def engine_cnn(batch=32):
             logits = tf.matmul(tf.reshape(h, (batch, -1)), params[4]) + params[5]
             loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits))
         opt.apply_gradients(zip(tape.gradient(loss, params), params))
+        return loss
     return step
 
 
@@ -127,13 +128,14 @@ def torch_mlp(torch, batch=32):
     return step
 
 
-def torch_cnn(torch, batch=32):
+def torch_cnn(torch, batch=32, device="cpu"):
     nn = torch.nn
     model = nn.Sequential(nn.Conv2d(3, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                          nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(2048, 10))
+                          nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                          nn.Linear(2048, 10)).to(device)
     opt = torch.optim.SGD(model.parameters(), lr=0.01)
-    x = torch.randn(batch, 3, 32, 32)
-    y = torch.randint(0, 10, (batch,))
+    x = torch.randn(batch, 3, 32, 32, device=device)
+    y = torch.randint(0, 10, (batch,), device=device)
 
     def step():
         opt.zero_grad()

@@ -66,17 +66,19 @@ class GradientTape:
         if not self._recording:
             return
         watched = self._watched
-        connected = False
+        needs = []
         for tensor in inputs:
             if tensor.id in watched:
-                connected = True
+                needs.append(True)
             elif self.watch_accessed_variables and isinstance(tensor, Variable) and tensor.trainable:
                 watched[tensor.id] = tensor
                 self._variables[tensor.id] = tensor
-                connected = True
-        if not connected:
+                needs.append(True)
+            else:
+                needs.append(False)
+        if not any(needs):
             return
-        self._entries.append((Op(name, list(inputs), list(outputs), attrs), grad_fn))
+        self._entries.append((Op(name, list(inputs), list(outputs), attrs, tuple(needs)), grad_fn))
         for tensor in outputs:
             watched[tensor.id] = tensor
 

@@ -1,12 +1,18 @@
 // Float pairs (hi, lo): unevaluated sums of two floats (~48 bits), for results that must round as
-// float64 arithmetic would. Shared by binary_pow.glsl and creation_sequence.glsl.
+// float64 arithmetic would, and correctly rounded division. Shared by the binary_*.glsl files of division,
+// floor division, atan2 and pow, and by creation_sequence.glsl.
 // A program including this file passes the uniform `opaque_zero` (uint 0): OR-ing it into a value's bits
-// hides the value from the optimizer, which otherwise simplifies (a + b) - a to b and loses the rounding
-// error these algorithms capture (Mesa does; `precise` would prevent it, but GLSL 3.30 lacks it).
+// hides the value from the optimizer, which otherwise simplifies (a + b) - a to b (Mesa) or regroups sums
+// with a constant operand (NVIDIA) and loses the rounding errors these algorithms capture (`precise`
+// would prevent it, but GLSL 3.30 lacks it).
 float opaque(float v) { return uintBitsToFloat(floatBitsToUint(v) | opaque_zero); }
+
+float power_of_two(int e) { return uintBitsToFloat(uint(e + 127) << 23); }   // -126 <= e <= 127
 
 // Knuth's two-sum: (s, e) with s = fl(a + b) and s + e == a + b exactly.
 vec2 pair_two_sum(float a, float b) {
+    a = opaque(a);
+    b = opaque(b);
     float s = opaque(a + b);
     float b_part = opaque(s - a);
     return vec2(s, (a - (s - b_part)) + (b - b_part));

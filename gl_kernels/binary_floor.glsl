@@ -23,8 +23,6 @@ int k_floor_mod(int a, int b) {
     return b < 0 ? -int(rest) : int(rest);
 }
 
-float power_of_two(int e) { return uintBitsToFloat(uint(e + 127) << 23); }   // -126 <= e <= 127
-
 // C's fmod, exact like it: the remainder of the integer mantissas, shifted up 8 bits at a time.
 float exact_fmod(float a, float b) {
     float x = abs(a), y = abs(b);

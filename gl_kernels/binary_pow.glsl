@@ -6,8 +6,6 @@
 // Integers: exponentiation by squaring, wrapping like numpy's int32 (the kernel rejects negative b).
 // Complex: numpy's repeated products for integer exponents below 100, else exp(b * log(a)).
 
-float power_of_two(int e) { return uintBitsToFloat(uint(e + 127) << 23); }   // -126 <= e <= 127
-
 // log2(x) for a finite x > 0, as a pair.
 vec2 pair_log2(float x) {
     float exponent = 0.0;

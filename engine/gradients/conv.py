@@ -17,8 +17,9 @@ def _window(op):
 @register_gradient("Conv2D")
 def _conv2d_grad(op, dy):
     x, filters = op.inputs
-    return (conv2d_backprop_input(dy, filters, x.shape, *_window(op)),
-            conv2d_backprop_filter(x, dy, filters.shape, *_window(op)))
+    wants_x, wants_filters = op.needs_gradient
+    return (conv2d_backprop_input(dy, filters, x.shape, *_window(op)) if wants_x else None,
+            conv2d_backprop_filter(x, dy, filters.shape, *_window(op)) if wants_filters else None)
 
 
 @register_gradient("Conv2DBackpropInput")

@@ -10,15 +10,21 @@ _NON_DIFFERENTIABLE = set()
 
 
 class Op:
-    """What a gradient function sees of one recorded kernel call."""
+    """What a gradient function sees of one recorded kernel call.
 
-    __slots__ = ("name", "inputs", "outputs", "attrs")
+    `needs_gradient[i]` is False when input i is connected to nothing the tape
+    watches, so a gradient function may return None for it without computing
+    (TF's skip_input_indices): e.g. no gradient for the images fed to a first layer.
+    """
 
-    def __init__(self, name, inputs, outputs, attrs):
+    __slots__ = ("name", "inputs", "outputs", "attrs", "needs_gradient")
+
+    def __init__(self, name, inputs, outputs, attrs, needs_gradient=None):
         self.name = name
         self.inputs = inputs
         self.outputs = outputs
         self.attrs = attrs
+        self.needs_gradient = needs_gradient if needs_gradient is not None else (True,) * len(inputs)
 
 
 def register_gradient(kernel_name):

@@ -138,3 +138,14 @@ def test_missing_gradient_names_the_kernel(backend):
     y = tf.identity(x)
     with pytest.raises(tf.errors.GradientError, match="NoSuchKernel"):
         _backprop([(Op("NoSuchKernel", [x], [y], {}), None)], [y], [None])
+
+
+def test_inputs_unconnected_to_the_tape_get_no_gradient_work(backend):
+    images = tf.constant(np.ones((1, 5, 5, 2), np.float32))
+    filters = tf.Variable(np.ones((3, 3, 2, 4), np.float32))
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(tf.nn.conv2d(images, filters, 1, "SAME"))
+    info = tf.profile(lambda: tape.gradient(loss, filters))
+    assert "Conv2DBackpropFilter" in info.kernel_names
+    assert "Conv2DBackpropInput" not in info.kernel_names
+    assert info.result.shape == (3, 3, 2, 4)

@@ -1,3 +1,6 @@
+import ctypes
+import sys
+
 import numpy as np
 
 from ...dtypes import from_numpy
@@ -15,12 +18,31 @@ class CpuBuffer(DataBuffer):
         super().__init__(backend, array.nbytes)
 
 
+def _keep_large_allocations_mapped():
+    """glibc returns big freed blocks to the OS at once and faults them back in on the next
+    allocation; kernels allocate multi-MB arrays every call, so keep up to 256 MiB around.
+    (conv2d [1,224,224,3]x[3,3,3,32]: 2.2 ms -> 0.54 ms on this 2-core machine.)"""
+    if sys.platform != "linux":
+        return
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(_M_MMAP_THRESHOLD, 64 << 20)
+        libc.mallopt(_M_TRIM_THRESHOLD, 256 << 20)
+    except (OSError, AttributeError):  # not glibc (musl, ...): keep its defaults
+        pass
+
+
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
+
+
 class CpuBackend(Backend):
     name = "cpu"
 
     def __init__(self):
         super().__init__()
         self.kernels = KERNELS
+        _keep_large_allocations_mapped()
 
     def describe(self):
         return {"device": "CPU (numpy " + np.__version__ + ")"}

@@ -175,4 +175,4 @@ def conv2d_backprop_filter(backend, x, dy, *, filter_shape, strides, pads, dilat
     return filter_gradient(backend, x, dy, filter_shape, strides, pads, dilations, depthwise=False)
 
 
-from . import conv_depthwise, pool  # noqa: E402,F401  (they share the helpers above)
+from . import conv_depthwise, conv_gemm, pool  # noqa: E402,F401  (they share the helpers above)
