@@ -17,7 +17,8 @@ _OPAQUE_ZERO = {"opaque_zero": ("uint", 0)}
 def binary(backend, x, y, function, out_dtype=None, libraries=("binary.glsl",), uniforms=None, defines=None):
     shape = broadcast_shapes(x.shape, y.shape, function)
     return backend.program(ProgramSpec([x, y], shape, out_dtype or x.dtype, libraries + ("elementwise.glsl",),
-                                       {"FN": function, "BINARY": 1, **(defines or {})}, uniforms))
+                                       {"FN": function, "BINARY": 1, **(defines or {})}, uniforms,
+                                       elementwise=True))
 
 
 def _register(kernel_name, function, out_dtype=None):
