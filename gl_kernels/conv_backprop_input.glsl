@@ -17,7 +17,8 @@ OUT_T compute(int i) {
         int k = k_begin;
         for (; k + 4 <= k_end; k += 4) {
             sums += vec4(dy_get(di + k), dy_get(di + k + 1), dy_get(di + k + 2), dy_get(di + k + 3))
-                  * vec4(filters_get(fi + k), filters_get(fi + k + 1), filters_get(fi + k + 2), filters_get(fi + k + 3));
+                  * vec4(filters_get(fi + k), filters_get(fi + k + 1), filters_get(fi + k + 2),
+                         filters_get(fi + k + 3));
         }
         for (; k < k_end; ++k) tail += dy_get(di + k) * filters_get(fi + k);
     }

@@ -23,12 +23,32 @@ def rand(*shape):
     ((1, 5, 4, 4), (3, 3, 4, 8), 1, "SAME", 1),
     ((1, 7, 6, 8), (3, 2, 8, 4), (2, 1), "VALID", (1, 2)),
     ((1, 5, 7, 4), (2, 3, 4, 4), (1, 3), [[0, 0], [2, 1], [0, 3], [0, 0]], 1),
+    ((1, 7, 8, 4), (2, 2, 4, 4), 3, "SAME", 1),   # sub-pixel phases that no tap reaches
 ])
 def test_conv2d_in_channels_of_four(backend, x_shape, w_shape, strides, padding, dilations):
     x, w = rand(*x_shape), rand(*w_shape)
     engine_fn = lambda a, b: tf.nn.conv2d(a, b, strides, padding, dilations=dilations)  # noqa: E731
     pairs = [(s, s) if isinstance(s, int) else s for s in (strides, dilations)]
     reference = lambda a, b: ref_conv2d(a, b, pairs[0], padding, pairs[1])  # noqa: E731
+    check_op(engine_fn, reference, [x, w], rtol=1e-4, atol=1e-5)
+    check_grad(engine_fn, reference, [x, w])
+
+
+def test_conv2d_of_three_channels_into_channels_of_four(backend):
+    x, w = rand(2, 7, 6, 3), rand(3, 3, 3, 8)
+    check_op(lambda a, b: tf.nn.conv2d(a, b, 2, "SAME"), lambda a, b: ref_conv2d(a, b, (2, 2), "SAME"), [x, w],
+             rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("strides,padding,dilations", [
+    (1, "SAME", 1), ((2, 1), "VALID", (1, 2)), (2, [[0, 0], [1, 2], [2, 0], [0, 0]], 1)])
+@pytest.mark.parametrize("budget", [12_000, 20])   # the filter gradient in one part; in several
+def test_depthwise_conv2d_in_channels_of_four(backend, monkeypatch, strides, padding, dilations, budget):
+    monkeypatch.setattr(gl_conv, "LOOP_BUDGET", budget)
+    x, w = rand(1, 6, 5, 4), rand(3, 2, 4, 1)
+    pairs = [(s, s) if isinstance(s, int) else s for s in (strides, dilations)]
+    engine_fn = lambda a, b: tf.nn.depthwise_conv2d(a, b, [1, *pairs[0], 1], padding, dilations=pairs[1])  # noqa: E731
+    reference = lambda a, b: ref_depthwise(a, b, pairs[0], padding, pairs[1])  # noqa: E731
     check_op(engine_fn, reference, [x, w], rtol=1e-4, atol=1e-5)
     check_grad(engine_fn, reference, [x, w])
 

@@ -5,8 +5,8 @@ Every kernel computes each output element with one loop over the window taps
 that would loop longer than LOOP_BUDGET iterations per element is split into
 parts written to a temporary and then reduced. A 1x1 convolution is a matrix
 product on reshapes of its operands. Depthwise kernels live in conv_depthwise.py,
-pooling in pool.py, and the compute path's float32 convolutions as implicit
-matrix products in conv_gemm.py.
+pooling in pool.py, and the compute path's float32 convolutions in conv_gemm.py
+(implicit matrix products) and conv_quads.py (4 channels per invocation).
 """
 import functools
 import math
@@ -123,12 +123,13 @@ def _divisor_at_least(n, low):
 
 def pointwise_filter_gradient(backend, x, dy, filter_shape):
     """x^T dy over the positions, as a batch of products over position chunks (summed after), or None when
-    the positions have no divisor giving chunks long enough to be worth a matrix product."""
+    the positions have no divisor giving chunks long enough to be worth a matrix product, or when the
+    products would round float16 partial sums."""
     _, _, channels, out_channels = filter_shape
     positions = math.prod(x.shape[:3])
     parts = _divisor_at_least(positions, position_parts(positions, channels * out_channels)) if positions else 1
     chunk = positions // parts if positions else 0
-    if parts > 1 and chunk < MIN_RUN // 4:
+    if parts > 1 and (chunk < MIN_RUN // 4 or x.dtype is not float32):
         return None
     x3 = alias(x, (parts, chunk, channels))
     dy3 = alias(dy, (parts, chunk, out_channels))
@@ -175,4 +176,4 @@ def conv2d_backprop_filter(backend, x, dy, *, filter_shape, strides, pads, dilat
     return filter_gradient(backend, x, dy, filter_shape, strides, pads, dilations, depthwise=False)
 
 
-from . import conv_depthwise, conv_gemm, pool  # noqa: E402,F401  (they share the helpers above)
+from . import conv_depthwise, conv_gemm, conv_quads, pool  # noqa: E402,F401  (they share the helpers above)
