@@ -93,35 +93,36 @@ def workloads(torch, scale):
     x = RNG.standard_normal(size).astype(np.float32)
     y = RNG.standard_normal(size).astype(np.float32)
     for name, op, top in (("add", tf.add, "add"), ("multiply", tf.multiply, "mul")):
-        def engine_fn(op=op):
+        def engine_fn(op=op, x=x, y=y):
             tx, ty = tf.constant(x), tf.constant(y)
             return lambda: op(tx, ty)
 
-        def torch_fn(top=top):
+        def torch_fn(top=top, x=x, y=y):
             tx, ty = torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)
             return lambda: getattr(torch, top)(tx, ty)
-        rows.append((f"{name} {size // (1 << 20)}M floats", engine_fn, torch_fn, lambda: x + y, 3 * 4 * size / 1e9, "GB/s"))
+        rows.append((f"{name} {size // (1 << 20)}M floats", engine_fn, torch_fn, lambda x=x, y=y: x + y,
+                     3 * 4 * size / 1e9, "GB/s"))
     x = RNG.standard_normal((32, 56, 56, 64)).astype(np.float32)
     w = (RNG.standard_normal((3, 3, 64, 64)) * 0.05).astype(np.float32)
     rows.append(("conv2d 3x3 [32,56,56,64]->64",
-                 lambda: (lambda tx=tf.constant(x), tw=tf.constant(w): lambda: tf.nn.conv2d(tx, tw, 1, "SAME"))(),
-                 lambda: (lambda tx=torch.from_numpy(x.transpose(0, 3, 1, 2).copy()).to(device),
+                 lambda x=x, w=w: (lambda tx=tf.constant(x), tw=tf.constant(w): lambda: tf.nn.conv2d(tx, tw, 1, "SAME"))(),
+                 lambda x=x, w=w: (lambda tx=torch.from_numpy(x.transpose(0, 3, 1, 2).copy()).to(device),
                           tw=torch.from_numpy(w.transpose(3, 2, 0, 1).copy()).to(device):
                           lambda: torch.nn.functional.conv2d(tx, tw, padding=1))(),
                  None, 2 * 32 * 56 * 56 * 64 * 64 * 9 / 1e9, "GFLOP/s"))
     x = RNG.standard_normal((32, 112, 112, 32)).astype(np.float32)
     w = RNG.standard_normal((3, 3, 32, 1)).astype(np.float32)
     rows.append(("depthwise 3x3 [32,112,112,32]",
-                 lambda: (lambda tx=tf.constant(x), tw=tf.constant(w):
+                 lambda x=x, w=w: (lambda tx=tf.constant(x), tw=tf.constant(w):
                           lambda: tf.nn.depthwise_conv2d(tx, tw, [1, 1, 1, 1], "SAME"))(),
-                 lambda: (lambda tx=torch.from_numpy(x.transpose(0, 3, 1, 2).copy()).to(device),
+                 lambda x=x, w=w: (lambda tx=torch.from_numpy(x.transpose(0, 3, 1, 2).copy()).to(device),
                           tw=torch.from_numpy(w.transpose(2, 3, 0, 1).copy()).to(device):
                           lambda: torch.nn.functional.conv2d(tx, tw, padding=1, groups=32))(),
                  None, 2 * 4 * x.size / 1e9, "GB/s"))
     x = RNG.standard_normal((32, 112, 112, 64)).astype(np.float32)
     rows.append(("max_pool2d 3x3 s2 [32,112,112,64]",
-                 lambda: (lambda tx=tf.constant(x): lambda: tf.nn.max_pool2d(tx, 3, 2, "SAME"))(),
-                 lambda: (lambda tx=torch.from_numpy(x.transpose(0, 3, 1, 2).copy()).to(device):
+                 lambda x=x, w=w: (lambda tx=tf.constant(x): lambda: tf.nn.max_pool2d(tx, 3, 2, "SAME"))(),
+                 lambda x=x, w=w: (lambda tx=torch.from_numpy(x.transpose(0, 3, 1, 2).copy()).to(device):
                           lambda: torch.nn.functional.max_pool2d(tx, 3, 2, padding=1))(),
                  None, 1.25 * 4 * x.size / 1e9, "GB/s"))
     rows.append(("small CNN train step, batch 64", lambda: engine_cnn_step(64), lambda: torch_cnn_step(torch, 64, device),

@@ -25,6 +25,9 @@ RNG = np.random.default_rng(0)
 
 
 def _torch():
+    # PyTorch's OpenMP workers otherwise spin after each call and steal the 2 cores
+    # from whatever is measured next (numpy, and so our cpu backend).
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     try:
         import torch
     except ImportError:

@@ -41,7 +41,7 @@ class GLBackend(Backend):
 
     def __init__(self):
         super().__init__()
-        self.runtime = get_runtime()
+        self.runtime = get_runtime(self.path)
         self.kernels = kernels_for(self.path)
         self.thread = self.runtime.thread
 
@@ -204,7 +204,7 @@ class GLFragmentBackend(GLBackend):
     def _upload(self, buffer, words):
         GL = self.runtime.GL
         extent = programs.texture_extent(buffer.words)
-        buffer.gl_name = self.runtime.acquire_texture(extent)
+        buffer.gl_name = self.runtime.acquire_texture(extent, for_upload=True)
         padded = np.zeros(extent[0] * extent[1] * 4, np.uint32)
         padded[:words.size] = words
         GL.glBindTexture(GL.GL_TEXTURE_2D, buffer.gl_name)

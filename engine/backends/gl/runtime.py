@@ -12,17 +12,22 @@ from .context import create_headless_context
 from .worker import GLThread
 from . import program as programs
 
-_instance = None
+_instances = {}
 _instance_lock = threading.Lock()
 
 
-def get_runtime():
-    """The shared runtime, created on first use (raises BackendError when GL cannot start)."""
-    global _instance
+def get_runtime(path):
+    """The runtime of one GL path ("compute" or "fragment"), created on first use.
+
+    Each path has its own context and thread: on NVIDIA's driver (580, H200), rendering
+    with the fragment path in a context that had run compute dispatches produced zeros
+    and then corrupted later dispatches, with no GL error (seen 2026-11-26).
+    Raises BackendError when GL cannot start.
+    """
     with _instance_lock:
-        if _instance is None:
-            _instance = GLRuntime()
-        return _instance
+        if path not in _instances:
+            _instances[path] = GLRuntime(path)
+        return _instances[path]
 
 
 def _point_shader_caches_at_app_cache():
@@ -52,19 +57,16 @@ class Program:
 
 
 class GLRuntime:
-    def __init__(self):
+    def __init__(self, path):
         _point_shader_caches_at_app_cache()
         try:
-            self.thread = GLThread(self._setup)
+            self.thread = GLThread(self._setup, name=f"glimmer-gl-{path}")
         except Exception as exc:
             raise BackendError(f"OpenGL is not available: {exc}") from exc
         self.info = self.thread.setup_result
         self.version = tuple(int(p) for p in self.info["version"].split()[0].split(".")[:2])
         self.has_compute = self.version >= (4, 3)
         self._programs = {}                 # (path, key) -> Program; read from any thread, written on the GL thread
-        # capacity -> deque of (GL buffer name, fence set when it was released), oldest first.
-        self._buffers = {}
-        self._textures = {}                 # (width, height) -> [GL texture names]
         self.gl_objects = 0                 # buffers + textures alive (pooled or in use)
 
     # --- on the GL thread ---------------------------------------------------------
@@ -73,6 +75,8 @@ class GLRuntime:
         self.context, info = create_headless_context(min_version=(3, 3),
                                                      prefer_hardware=os.environ.get("GLIMMER_GL_SOFTWARE") != "1")
         self.GL = GL
+        self._buffers = FencedPool(GL)
+        self._textures = FencedPool(GL)
         info["max_texture_size"] = int(GL.glGetIntegerv(GL.GL_MAX_TEXTURE_SIZE))
         programs.MAX_TEXTURE_SIZE = info["max_texture_size"]
         version = tuple(int(p) for p in info["version"].split()[0].split(".")[:2])
@@ -128,26 +132,11 @@ class GLRuntime:
         return self._programs.get((path, key))
 
     def acquire_buffer(self, capacity, for_upload=False):
-        """A pooled or new SSBO of `capacity` bytes.
-
-        NVIDIA's driver does not order glBufferSubData after queued dispatches that read
-        or write the same SSBO (seen on an H200, 2026-11-26: queued shaders saw the new
-        upload, or the upload was overwritten). So an upload only reuses a buffer whose
-        release fence has signalled, i.e. every command that used it has finished;
-        a shader output may reuse any buffer, since dispatches are ordered by barriers.
-        """
+        """A pooled or new SSBO of `capacity` bytes (see FencedPool for why uploads wait)."""
+        name = self._buffers.take(capacity, for_upload)
+        if name is not None:
+            return name
         GL = self.GL
-        pool = self._buffers.get(capacity)
-        if pool:
-            if not for_upload:
-                name, fence = pool.pop()
-                GL.glDeleteSync(fence)
-                return name
-            name, fence = pool[0]
-            if GL.glClientWaitSync(fence, 0, 0) in (GL.GL_ALREADY_SIGNALED, GL.GL_CONDITION_SATISFIED):
-                pool.popleft()
-                GL.glDeleteSync(fence)
-                return name
         name = int(GL.glGenBuffers(1))
         GL.glBindBuffer(GL.GL_SHADER_STORAGE_BUFFER, name)
         if self.version >= (4, 4):
@@ -160,13 +149,12 @@ class GLRuntime:
         return name
 
     def release_buffer(self, name, capacity):
-        fence = self.GL.glFenceSync(self.GL.GL_SYNC_GPU_COMMANDS_COMPLETE, 0)
-        self._buffers.setdefault(capacity, collections.deque()).append((name, fence))
+        self._buffers.give(capacity, name)
 
-    def acquire_texture(self, extent):
-        pool = self._textures.get(extent)
-        if pool:
-            return pool.pop()
+    def acquire_texture(self, extent, for_upload=False):
+        name = self._textures.take(extent, for_upload)
+        if name is not None:
+            return name
         GL = self.GL
         name = int(GL.glGenTextures(1))
         GL.glBindTexture(GL.GL_TEXTURE_2D, name)
@@ -178,10 +166,10 @@ class GLRuntime:
         return name
 
     def release_texture(self, name, extent):
-        self._textures.setdefault(extent, []).append(name)
+        self._textures.give(extent, name)
 
     def pooled(self):
-        return sum(len(v) for v in self._buffers.values()) + sum(len(v) for v in self._textures.values())
+        return len(self._buffers) + len(self._textures)
 
     def fence(self):
         GL = self.GL
@@ -195,6 +183,44 @@ class GLRuntime:
                 return True
             return False
         return poll
+
+
+class FencedPool:
+    """Released GL objects by size key, each with a fence set at release, oldest first.
+
+    NVIDIA's driver does not order uploads (glBufferSubData, glTexSubImage2D) after
+    queued work that reads or writes the same object (seen on an H200, 2026-11-26:
+    queued shaders saw the new upload, or the upload was overwritten). So an upload
+    reuses an object only once its release fence has signalled, i.e. every command that
+    used it has finished; a shader output may reuse any object, since the GPU runs
+    dispatches and draws in order.
+    """
+
+    def __init__(self, GL):
+        self.GL = GL
+        self._entries = {}
+
+    def take(self, key, for_upload):
+        GL = self.GL
+        entries = self._entries.get(key)
+        if not entries:
+            return None
+        if not for_upload:
+            name, fence = entries.pop()
+        else:
+            name, fence = entries[0]
+            if GL.glClientWaitSync(fence, 0, 0) not in (GL.GL_ALREADY_SIGNALED, GL.GL_CONDITION_SATISFIED):
+                return None
+            entries.popleft()
+        GL.glDeleteSync(fence)
+        return name
+
+    def give(self, key, name):
+        fence = self.GL.glFenceSync(self.GL.GL_SYNC_GPU_COMMANDS_COMPLETE, 0)
+        self._entries.setdefault(key, collections.deque()).append((name, fence))
+
+    def __len__(self):
+        return sum(len(entries) for entries in self._entries.values())
 
 
 def validate_with_glslang(source, stage):
