@@ -123,10 +123,6 @@ def _default_backend():
     return _instantiate("cpu")
 
 
-def find_backend(name):
-    return _instantiate(name)
-
-
 def backends():
     """Every registered backend with whether it works here and, if not, why."""
     report = {}
@@ -222,10 +218,6 @@ def no_recording():
 
 def active_tapes():
     return _local.tapes
-
-
-def is_recording():
-    return bool(_local.tapes) and not _local.paused
 
 
 # --- memory -------------------------------------------------------------------

@@ -60,10 +60,6 @@ class Backend:
             future.set_exception(exc)
         return future
 
-    def copy_buffer(self, buffer, shape, dtype):
-        """A new buffer holding the same values (for Variable assignment)."""
-        return self.write(self.read(buffer, shape, dtype))
-
     def run(self, kernel, inputs, attrs):
         """Run a kernel function on input tensors; return a list of output Tensors."""
         raise NotImplementedError

@@ -53,9 +53,6 @@ class CpuBackend(Backend):
     def read(self, buffer, shape, dtype):
         return buffer.array.reshape(shape).copy()
 
-    def copy_buffer(self, buffer, shape, dtype):
-        return CpuBuffer(self, buffer.array.copy())
-
     def run(self, kernel, inputs, attrs):
         result = kernel(*[t._buffer.array for t in inputs], **attrs)
         if type(result) is tuple:

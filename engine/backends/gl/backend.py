@@ -92,9 +92,6 @@ class GLBackend(Backend):
         self.thread.submit(on_gl_thread)
         return future
 
-    def copy_buffer(self, buffer, shape, dtype):
-        return self.write(self.read(buffer, shape, dtype).astype(dtype.as_numpy_dtype, copy=False))
-
     # --- kernels ---------------------------------------------------------------------------
     def run(self, kernel, inputs, attrs):
         result = kernel(self, *inputs, **attrs)

@@ -1,7 +1,6 @@
 """The process-wide GL runtime: one context on one thread, object pools and the program cache."""
 import collections
 import ctypes
-import math
 import os
 import threading
 
@@ -267,6 +266,3 @@ def array_from_words(words, shape, dtype):
 def pointer(array):
     return array.ctypes.data_as(ctypes.c_void_p)
 
-
-def element_count(shape):
-    return math.prod(shape)
