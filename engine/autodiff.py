@@ -1,6 +1,7 @@
 """Tape-based reverse-mode autodiff: GradientTape (TF Python) and grad/value_and_grad/variable_grads (TF.js)."""
 import functools
 
+from ._export import lookup
 from . import nest, runtime
 from .errors import GradientError, InvalidArgumentError
 from .gradients.registry import Op, get_gradient
@@ -109,17 +110,12 @@ class GradientTape:
                 raise InvalidArgumentError(f"gradient sources must be tensors or variables, not {type(source).__name__}")
             found = grads.get(source.id)
             if found is None and unconnected_gradients == "zero":
-                found = _api("zeros_like")(source)
+                found = lookup("zeros_like")(source)
             results.append(found)
         return nest.pack_sequence_as(sources, results)
 
     def jacobian(self, target, sources):
         raise GradientError("GradientTape.jacobian is not implemented; use gradient() per output element")
-
-
-def _api(name):
-    from ._export import lookup
-    return lookup(name)
 
 
 def _backprop(entries, targets, seeds):
@@ -128,13 +124,13 @@ def _backprop(entries, targets, seeds):
     for target, seed in zip(targets, seeds):
         if not target.dtype.is_floating and not target.dtype.is_complex:
             continue
-        seed = _api("ones_like")(target) if seed is None else _api("convert_to_tensor")(seed, dtype=target.dtype)
+        seed = lookup("ones_like")(target) if seed is None else lookup("convert_to_tensor")(seed, dtype=target.dtype)
         _accumulate(grads, target.id, seed)
     for op, custom in reversed(entries):
         output_grads = [grads.get(t.id) for t in op.outputs]
         if all(g is None for g in output_grads):
             continue
-        output_grads = [g if g is not None else _api("zeros_like")(t) for g, t in zip(output_grads, op.outputs)]
+        output_grads = [g if g is not None else lookup("zeros_like")(t) for g, t in zip(output_grads, op.outputs)]
         fn = custom if custom is not None else get_gradient(op.name)
         if fn is None:
             continue
@@ -157,12 +153,12 @@ def _backprop(entries, targets, seeds):
 
 def _accumulate(grads, key, grad):
     previous = grads.get(key)
-    grads[key] = grad if previous is None else _api("add")(previous, grad)
+    grads[key] = grad if previous is None else lookup("add")(previous, grad)
 
 
 def stop_gradient(x):
     """The same value, with no gradient flowing back through it."""
-    x = _api("convert_to_tensor")(x)
+    x = lookup("convert_to_tensor")(x)
     with runtime.no_recording():
         return runtime.run_kernel("Identity", [x])
 
@@ -172,7 +168,7 @@ def custom_gradient(f):
 
     @functools.wraps(f)
     def wrapper(*args):
-        inputs = [_api("convert_to_tensor")(a) for a in args]
+        inputs = [lookup("convert_to_tensor")(a) for a in args]
         with runtime.no_recording():
             y, grad_fn = f(*inputs)
         outputs = nest.flatten(y)
@@ -208,7 +204,7 @@ def grads(f):
 def value_and_grad(f):
     """TF.js `tf.valueAndGrad`: returns g(x, dy=None) -> (f(x), df/dx)."""
     def g(x, dy=None):
-        x = _api("convert_to_tensor")(x)
+        x = lookup("convert_to_tensor")(x)
         with GradientTape() as tape:
             tape.watch(x)
             value = f(x)
@@ -219,7 +215,7 @@ def value_and_grad(f):
 def value_and_grads(f):
     """TF.js `tf.valueAndGrads`: returns g(xs, dy=None) -> (f(*xs), [df/dx...])."""
     def g(xs, dy=None):
-        xs = [_api("convert_to_tensor")(x) for x in xs]
+        xs = [lookup("convert_to_tensor")(x) for x in xs]
         with GradientTape() as tape:
             tape.watch(xs)
             value = f(*xs)

@@ -3,16 +3,12 @@ import itertools
 
 import numpy as np
 
+from ._export import lookup
 from . import runtime
 from .errors import DisposedTensorError, InvalidArgumentError
 from .shape import TensorShape
 
 _ids = itertools.count(1)
-
-
-def _api(name):
-    from ._export import lookup
-    return lookup(name)
 
 
 class Tensor:
@@ -96,7 +92,7 @@ class Tensor:
     def __iter__(self):
         if not self.shape:
             raise TypeError("iteration over a scalar tensor")
-        return iter(_api("unstack")(self, axis=0))
+        return iter(lookup("unstack")(self, axis=0))
 
     def _scalar(self):
         if self.shape.num_elements() != 1:
@@ -133,44 +129,44 @@ class Tensor:
     __hash__ = None
 
     # Operators route through the public ops so autodiff and every backend see them.
-    def __add__(self, other): return _api("add")(self, other)
-    def __radd__(self, other): return _api("add")(other, self)
-    def __sub__(self, other): return _api("subtract")(self, other)
-    def __rsub__(self, other): return _api("subtract")(other, self)
-    def __mul__(self, other): return _api("multiply")(self, other)
-    def __rmul__(self, other): return _api("multiply")(other, self)
-    def __truediv__(self, other): return _api("divide")(self, other)
-    def __rtruediv__(self, other): return _api("divide")(other, self)
-    def __floordiv__(self, other): return _api("math.floordiv")(self, other)
-    def __rfloordiv__(self, other): return _api("math.floordiv")(other, self)
-    def __mod__(self, other): return _api("math.floormod")(self, other)
-    def __rmod__(self, other): return _api("math.floormod")(other, self)
-    def __pow__(self, other): return _api("pow")(self, other)
-    def __rpow__(self, other): return _api("pow")(other, self)
-    def __matmul__(self, other): return _api("matmul")(self, other)
-    def __rmatmul__(self, other): return _api("matmul")(other, self)
-    def __neg__(self): return _api("negative")(self)
+    def __add__(self, other): return lookup("add")(self, other)
+    def __radd__(self, other): return lookup("add")(other, self)
+    def __sub__(self, other): return lookup("subtract")(self, other)
+    def __rsub__(self, other): return lookup("subtract")(other, self)
+    def __mul__(self, other): return lookup("multiply")(self, other)
+    def __rmul__(self, other): return lookup("multiply")(other, self)
+    def __truediv__(self, other): return lookup("divide")(self, other)
+    def __rtruediv__(self, other): return lookup("divide")(other, self)
+    def __floordiv__(self, other): return lookup("math.floordiv")(self, other)
+    def __rfloordiv__(self, other): return lookup("math.floordiv")(other, self)
+    def __mod__(self, other): return lookup("math.floormod")(self, other)
+    def __rmod__(self, other): return lookup("math.floormod")(other, self)
+    def __pow__(self, other): return lookup("pow")(self, other)
+    def __rpow__(self, other): return lookup("pow")(other, self)
+    def __matmul__(self, other): return lookup("matmul")(self, other)
+    def __rmatmul__(self, other): return lookup("matmul")(other, self)
+    def __neg__(self): return lookup("negative")(self)
     def __pos__(self): return self
-    def __abs__(self): return _api("abs")(self)
-    def __invert__(self): return _api("logical_not")(self)
-    def __and__(self, other): return _api("logical_and")(self, other)
-    def __rand__(self, other): return _api("logical_and")(other, self)
-    def __or__(self, other): return _api("logical_or")(self, other)
-    def __ror__(self, other): return _api("logical_or")(other, self)
+    def __abs__(self): return lookup("abs")(self)
+    def __invert__(self): return lookup("logical_not")(self)
+    def __and__(self, other): return lookup("logical_and")(self, other)
+    def __rand__(self, other): return lookup("logical_and")(other, self)
+    def __or__(self, other): return lookup("logical_or")(self, other)
+    def __ror__(self, other): return lookup("logical_or")(other, self)
     def __eq__(self, other): return self._compare("equal", other, False)
     def __ne__(self, other): return self._compare("not_equal", other, True)
-    def __lt__(self, other): return _api("less")(self, other)
-    def __le__(self, other): return _api("less_equal")(self, other)
-    def __gt__(self, other): return _api("greater")(self, other)
-    def __ge__(self, other): return _api("greater_equal")(self, other)
-    def __getitem__(self, key): return _api("__getitem__")(self, key)
+    def __lt__(self, other): return lookup("less")(self, other)
+    def __le__(self, other): return lookup("less_equal")(self, other)
+    def __gt__(self, other): return lookup("greater")(self, other)
+    def __ge__(self, other): return lookup("greater_equal")(self, other)
+    def __getitem__(self, key): return lookup("__getitem__")(self, key)
 
     def _compare(self, op_name, other, when_unrelated):
         """TF 2's `==`/`!=`: elementwise where it can be, a plain bool for None or unbroadcastable shapes."""
         if other is None:
             return when_unrelated
         try:
-            return _api(op_name)(self, other)
+            return lookup(op_name)(self, other)
         except (InvalidArgumentError, TypeError):
             return when_unrelated
 
@@ -235,16 +231,16 @@ class Variable(Tensor):
 
     def assign_add(self, delta, read_value=True):
         with runtime.no_recording():
-            self._set(_api("add")(self, delta), "assign_add")
+            self._set(lookup("add")(self, delta), "assign_add")
         return self if read_value else None
 
     def assign_sub(self, delta, read_value=True):
         with runtime.no_recording():
-            self._set(_api("subtract")(self, delta), "assign_sub")
+            self._set(lookup("subtract")(self, delta), "assign_sub")
         return self if read_value else None
 
     def read_value(self):
-        return _api("identity")(self)
+        return lookup("identity")(self)
 
     def value(self):
         return self.read_value()
