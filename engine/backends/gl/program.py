@@ -80,18 +80,16 @@ class ProgramSpec:
     `defines` are compile-time macros (part of the cache key), e.g. which
     function of a family file to apply; `uniforms` maps a name to
     (glsl type, value) and may change on every call without recompiling.
-    `body` is extra GLSL appended after the libraries (rarely needed).
     `elementwise=True` promises that compute(i) reads each input only at
     `<name>_bcast(i)`; the compute path then moves 4 elements per thread with
     128-bit loads and stores.
     """
 
-    __slots__ = ("body", "inputs", "input_names", "out_shape", "out_dtype", "libraries", "defines", "uniforms",
+    __slots__ = ("inputs", "input_names", "out_shape", "out_dtype", "libraries", "defines", "uniforms",
                  "elementwise", "key")
 
-    def __init__(self, inputs, out_shape, out_dtype, libraries=(), defines=None, uniforms=None, body="",
+    def __init__(self, inputs, out_shape, out_dtype, libraries=(), defines=None, uniforms=None,
                  input_names=None, elementwise=False):
-        self.body = body
         self.inputs = list(inputs)
         self.input_names = tuple(input_names) if input_names else tuple("xyzwuvpq"[k] for k in range(len(self.inputs)))
         self.out_shape = tuple(out_shape)
@@ -100,7 +98,7 @@ class ProgramSpec:
         self.defines = tuple(sorted((defines or {}).items()))
         self.uniforms = uniforms or {}
         self.elementwise = elementwise
-        self.key = (body, self.libraries, self.defines, self.input_names, self.out_shape, out_dtype, elementwise,
+        self.key = (self.libraries, self.defines, self.input_names, self.out_shape, out_dtype, elementwise,
                     tuple((tuple(t.shape), t.dtype) for t in self.inputs),
                     tuple((name, u[0]) for name, u in sorted(self.uniforms.items())))
 
@@ -199,8 +197,6 @@ def _common(spec):
     for lib in spec.libraries:
         parts.append(library(lib))
         parts.append("\n")
-    parts.append(spec.body)
-    parts.append("\n")
     return "".join(parts)
 
 
