@@ -14,6 +14,7 @@ from .autodiff import (GradientTape, custom_gradient, grad, grads, stop_gradient
 from .memory import dispose, keep, memory, profile, tidy  # noqa: F401
 from .runtime import backends, get_backend, set_backend  # noqa: F401
 from . import optimizers  # noqa: F401
+from . import keras, io  # noqa: F401,E402
 from . import _export
 
 __version__ = "0.1.0"

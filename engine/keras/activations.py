@@ -1,0 +1,2 @@
+"""Activation functions by Keras name."""
+__all__ = []

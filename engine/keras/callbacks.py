@@ -1,0 +1,2 @@
+"""Training callbacks."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""Weight constraints."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""Weight initializers (Keras 3 names and seeding)."""
+__all__ = []

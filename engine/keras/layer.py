@@ -1,0 +1,2 @@
+"""Layer: the Keras 3 base class (lazy build, weights, call, config)."""
+__all__ = []

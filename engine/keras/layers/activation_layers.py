@@ -1,0 +1,2 @@
+"""ReLU, LeakyReLU, ELU, Softmax."""
+__all__ = []

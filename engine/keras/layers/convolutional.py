@@ -1,0 +1,2 @@
+"""Convolution layers."""
+__all__ = []

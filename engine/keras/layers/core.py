@@ -1,0 +1,2 @@
+"""Core layers: Input, InputLayer, Dense, Activation, Dropout, Flatten, Reshape, Permute, RepeatVector."""
+__all__ = []

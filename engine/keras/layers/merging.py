@@ -1,0 +1,2 @@
+"""Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""BatchNormalization, LayerNormalization."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""Rescaling, Normalization, Resizing."""
+__all__ = []

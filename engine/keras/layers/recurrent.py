@@ -1,0 +1,2 @@
+"""SimpleRNN, GRU, LSTM, Bidirectional."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""ZeroPadding2D, Cropping2D, UpSampling2D."""
+__all__ = []

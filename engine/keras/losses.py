@@ -1,0 +1,2 @@
+"""Losses (functions and classes, Keras 3 names)."""
+__all__ = []

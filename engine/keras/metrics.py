@@ -1,0 +1,2 @@
+"""Metrics (stateful, Keras 3 names)."""
+__all__ = []

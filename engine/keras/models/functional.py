@@ -1,0 +1,2 @@
+"""Functional models: a graph of layers called on symbolic inputs."""
+__all__ = []

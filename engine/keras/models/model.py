@@ -1,0 +1,2 @@
+"""Model: functional (inputs/outputs) or subclassed."""
+__all__ = []

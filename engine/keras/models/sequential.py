@@ -1,0 +1,2 @@
+"""Sequential: a stack of layers."""
+__all__ = []
