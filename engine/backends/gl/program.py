@@ -285,36 +285,39 @@ def compute_source(spec):
         if parts > 1:
             bindings.append(_parted_access(name, first, parts, "readonly"))
             continue
-        bindings.append(f"layout(std430, binding = {first}) readonly restrict buffer {name}_buffer "
-                        f"{{ uint {name}_data[]; }};\n")
         if vector and math.prod(tensor.shape) == size:
-            # The thread's 4 words of x, loaded once; after unrolling, w - vector_base is a constant.
+            # An elementwise compute(i) reads a full-size input only at element i: the word of the
+            # element being computed, loaded with its three neighbours in one 128-bit access. Indexing
+            # the loaded vector by `w` instead would be dynamic indexing, which drivers spill to memory.
             bindings.append(f"layout(std430, binding = {first}) readonly restrict buffer {name}_vectors "
                             f"{{ uvec4 {name}_data4[]; }};\n"
-                            f"uvec4 {name}_vector;\n"
-                            f"uint {name}_word(int w) {{ return {name}_vector[w - vector_base]; }}\n")
+                            f"uint {name}_current;\n"
+                            f"uint {name}_word(int w) {{ return {name}_current; }}\n")
         else:
-            bindings.append(f"uint {name}_word(int w) {{ return {name}_data[w]; }}\n")
+            bindings.append(f"layout(std430, binding = {first}) readonly restrict buffer {name}_buffer "
+                            f"{{ uint {name}_data[]; }};\n"
+                            f"uint {name}_word(int w) {{ return {name}_data[w]; }}\n")
     out_binding, out_parts = layout[-1]
     stores = _store_words(spec.out_dtype)
     index = f"int(gl_GlobalInvocationID.y * (gl_NumWorkGroups.x * {LOCAL_SIZE}u) + gl_GlobalInvocationID.x)"
     if vector:
-        loads = "".join(f"    {name}_vector = {name}_data4[q];\n" for name, tensor in zip(spec.input_names, spec.inputs)
-                        if math.prod(tensor.shape) == size)
+        full_size = [name for name, tensor in zip(spec.input_names, spec.inputs) if math.prod(tensor.shape) == size]
+        lanes = []
+        for lane, component in enumerate("xyzw"):
+            lanes.append("".join(f"    {name}_current = {name}_quad.{component};\n" for name in full_size)
+                         + f"    v = compute(4 * q + {lane});\n"
+                         + f"    words.{component} = {stores[0]};\n")
         main = ("void main() {\n"
                 f"    int q = {index};\n"
                 "    if (4 * q >= OUT_SIZE) return;\n"
-                "    vector_base = 4 * q;\n"
-                + loads
+                + "".join(f"    uvec4 {name}_quad = {name}_data4[q];\n" for name in full_size)
                 + "    uvec4 words;\n"
-                "    for (int c = 0; c < 4; ++c) {\n"
-                f"        {glsl_type(spec.out_dtype)} v = compute(vector_base + c);\n"
-                f"        words[c] = {stores[0]};\n"
-                "    }\n"
-                "    out_data4[q] = words;\n"
+                f"    {glsl_type(spec.out_dtype)} v;\n"
+                + "".join(lanes)
+                + "    out_data4[q] = words;\n"
                 "}\n")
         out_block = (f"layout(std430, binding = {out_binding}) writeonly restrict buffer out_vectors "
-                     "{ uvec4 out_data4[]; };\nint vector_base;\n")
+                     "{ uvec4 out_data4[]; };\n")
     else:
         if out_parts > 1:
             out_block = _parted_access("out", out_binding, out_parts, "writeonly")

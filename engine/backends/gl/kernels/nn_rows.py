@@ -1,0 +1,40 @@
+"""The compute path's one-pass softmax and log-softmax over the last axis (gl_kernels/nn_softmax_rows.comp).
+
+A workgroup owns a row, so rows up to MAX_ROW_SIZE fit in its registers; other axes, longer rows,
+float16 and tensors past one SSBO binding take the shared two-program kernels of nn.py.
+"""
+import math
+
+from ....dtypes import float32
+from .. import program as programs
+from ..kernel import gl_kernel, shared_kernel
+from ..program import ComputeSpec
+
+MAX_ROW_SIZE = 8192
+MAX_GROUPS_PER_AXIS = 65535
+
+
+def _one_pass(backend, name, logits, axis, log_softmax):
+    shape = tuple(logits.shape)
+    row_size = shape[-1] if shape else 0
+    if (axis != len(shape) - 1 or logits.dtype is not float32 or not logits.size
+            or not 0 < row_size <= MAX_ROW_SIZE or logits.size > programs.PART_WORDS):
+        return shared_kernel(name)(backend, logits, axis=axis)
+    rows = logits.size // row_size
+    # About 8 values a thread: enough work per thread to hide the reductions' barriers.
+    threads = min(256, max(32, 1 << (max(1, -(-row_size // 8)) - 1).bit_length()))
+    width = min(rows, MAX_GROUPS_PER_AXIS)
+    defines = {"ROWS": rows, "ROW_SIZE": row_size, "THREADS": threads, "PER_THREAD": -(-row_size // threads),
+               "LOG_SOFTMAX": int(log_softmax)}
+    return backend.program(ComputeSpec("nn_softmax_rows.comp", [logits], shape, float32,
+                                       (width, -(-rows // width), 1), defines))
+
+
+@gl_kernel("Softmax", path="compute")
+def softmax(backend, logits, *, axis):
+    return _one_pass(backend, "Softmax", logits, axis, log_softmax=False)
+
+
+@gl_kernel("LogSoftmax", path="compute")
+def log_softmax(backend, logits, *, axis):
+    return _one_pass(backend, "LogSoftmax", logits, axis, log_softmax=True)
