@@ -112,12 +112,15 @@ class GLBackend(Backend):
         return Tensor(out, spec.out_shape, spec.out_dtype)
 
 
+_SSBO = 0x90D2                          # GL_SHADER_STORAGE_BUFFER
+# GL_SHADER_STORAGE_BARRIER_BIT | GL_BUFFER_UPDATE_BARRIER_BIT: later dispatches and readbacks see the writes.
+_AFTER_DISPATCH_BARRIERS = 0x2000 | 0x200
 _UNIFORM_SETTERS = {"float": "glUniform1f", "int": "glUniform1i", "uint": "glUniform1ui"}
 
 
-def set_uniforms(GL, uniforms):
+def set_uniforms(hot, uniforms):
     for location, kind, value in uniforms:
-        getattr(GL, _UNIFORM_SETTERS[kind])(location, value)
+        getattr(hot, _UNIFORM_SETTERS[kind])(location, value)
 
 
 class GLComputeBackend(GLBackend):
@@ -135,6 +138,7 @@ class GLComputeBackend(GLBackend):
         buffer.gl_name = self.runtime.acquire_buffer(capacity, for_upload=True)
         GL.glBindBuffer(GL.GL_SHADER_STORAGE_BUFFER, buffer.gl_name)
         GL.glBufferSubData(GL.GL_SHADER_STORAGE_BUFFER, 0, words.nbytes, pointer(words))
+        self.runtime.progress.submit()
 
     def _download(self, buffer):
         GL = self.runtime.GL
@@ -172,26 +176,32 @@ class GLComputeBackend(GLBackend):
         return width, -(-groups // width), 1
 
     def _bind(self, buffer, first, parts):
-        GL = self.runtime.GL
+        hot, bound = self.runtime.hot, self.runtime.bound_buffers
         if parts == 1:
-            GL.glBindBufferBase(GL.GL_SHADER_STORAGE_BUFFER, first,
-                                buffer.gl_name if buffer.gl_name is not None else self.runtime.dummy_buffer)
+            name = buffer.gl_name if buffer.gl_name is not None else self.runtime.dummy_buffer
+            if bound.get(first) != name:   # GL names are never deleted, so a remembered binding stays valid
+                hot.glBindBufferBase(_SSBO, first, name)
+                bound[first] = name
             return
         part_bytes = programs.PART_WORDS * 4
         for part in range(parts):
             size = min(part_bytes, buffer.words * 4 - part * part_bytes)
-            GL.glBindBufferRange(GL.GL_SHADER_STORAGE_BUFFER, first + part, buffer.gl_name, part * part_bytes, size)
+            hot.glBindBufferRange(_SSBO, first + part, buffer.gl_name, part * part_bytes, size)
+            bound.pop(first + part, None)
 
     def _dispatch(self, compiled, inputs, out, uniforms, groups, layout):
-        GL = self.runtime.GL
-        GL.glUseProgram(compiled.name)
+        hot = self.runtime.hot
+        if self.runtime.current_program != compiled.name:
+            hot.glUseProgram(compiled.name)
+            self.runtime.current_program = compiled.name
         for buffer, (first, parts) in zip(inputs, layout):
             self._bind(buffer, first, parts)
         out.gl_name = self.runtime.acquire_buffer(capacity_for(out.words * 4))
         self._bind(out, *layout[-1])
-        set_uniforms(GL, uniforms)
-        GL.glDispatchCompute(*groups)
-        GL.glMemoryBarrier(GL.GL_SHADER_STORAGE_BARRIER_BIT | GL.GL_BUFFER_UPDATE_BARRIER_BIT)
+        set_uniforms(hot, uniforms)
+        hot.glDispatchCompute(*groups)
+        hot.glMemoryBarrier(_AFTER_DISPATCH_BARRIERS)
+        self.runtime.progress.submit()
 
 
 class GLFragmentBackend(GLBackend):
@@ -207,6 +217,7 @@ class GLFragmentBackend(GLBackend):
         GL.glBindTexture(GL.GL_TEXTURE_2D, buffer.gl_name)
         GL.glTexSubImage2D(GL.GL_TEXTURE_2D, 0, 0, 0, extent[0], extent[1], GL.GL_RGBA_INTEGER, GL.GL_UNSIGNED_INT,
                            pointer(padded))
+        self.runtime.progress.submit()
 
     def _download(self, buffer):
         GL = self.runtime.GL
@@ -239,17 +250,20 @@ class GLFragmentBackend(GLBackend):
         return None
 
     def _dispatch(self, compiled, inputs, out, uniforms, groups, layout):
-        GL = self.runtime.GL
+        GL, hot = self.runtime.GL, self.runtime.hot
         extent = programs.texture_extent(out.words)
         out.gl_name = self.runtime.acquire_texture(extent)
-        GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, self.runtime.framebuffer)
-        GL.glFramebufferTexture2D(GL.GL_FRAMEBUFFER, GL.GL_COLOR_ATTACHMENT0, GL.GL_TEXTURE_2D, out.gl_name, 0)
-        GL.glViewport(0, 0, extent[0], extent[1])
-        GL.glUseProgram(compiled.name)
+        hot.glBindFramebuffer(GL.GL_FRAMEBUFFER, self.runtime.framebuffer)
+        hot.glFramebufferTexture2D(GL.GL_FRAMEBUFFER, GL.GL_COLOR_ATTACHMENT0, GL.GL_TEXTURE_2D, out.gl_name, 0)
+        hot.glViewport(0, 0, extent[0], extent[1])
+        if self.runtime.current_program != compiled.name:
+            hot.glUseProgram(compiled.name)
+            self.runtime.current_program = compiled.name
         for unit, buffer in enumerate(inputs):
-            GL.glActiveTexture(GL.GL_TEXTURE0 + unit)
-            GL.glBindTexture(GL.GL_TEXTURE_2D,
-                             buffer.gl_name if buffer.gl_name is not None else self.runtime.dummy_texture)
-        set_uniforms(GL, uniforms)
-        GL.glBindVertexArray(self.runtime.vertex_array)
-        GL.glDrawArrays(GL.GL_TRIANGLES, 0, 3)
+            hot.glActiveTexture(GL.GL_TEXTURE0 + unit)
+            hot.glBindTexture(GL.GL_TEXTURE_2D,
+                              buffer.gl_name if buffer.gl_name is not None else self.runtime.dummy_texture)
+        set_uniforms(hot, uniforms)
+        hot.glBindVertexArray(self.runtime.vertex_array)
+        hot.glDrawArrays(GL.GL_TRIANGLES, 0, 3)
+        self.runtime.progress.submit()

@@ -15,8 +15,10 @@ MAX_QUEUED = 256
 
 
 class GLThread:
-    def __init__(self, setup, name="glimmer-gl"):
-        """`setup()` runs first on the new thread (create the context) and its result is `self.setup_result`."""
+    def __init__(self, setup, name="glimmer-gl", on_idle=None):
+        """`setup()` runs first on the new thread (create the context) and its result is `self.setup_result`;
+        `on_idle()` runs on it whenever it has run every queued command."""
+        self._on_idle = on_idle
         self._queue = queue.SimpleQueue()
         self._slots = threading.BoundedSemaphore(MAX_QUEUED)
         self._pending_fences = []   # (poll() -> bool, finish())
@@ -66,6 +68,8 @@ class GLThread:
         self._started.set_result(result)
         deferred_error = None
         while True:
+            if self._on_idle is not None and self._queue.empty():
+                self._on_idle()
             try:
                 item = self._queue.get(timeout=_IDLE_POLL_SECONDS) if self._pending_fences else self._queue.get()
             except queue.Empty:
