@@ -14,7 +14,8 @@ class Tower(K.Model):
     def __init__(self, width=4, **kwargs):
         super().__init__(**kwargs)
         self.width = width
-        self.stem = L.Dense(width, activation="relu")
+        # Positive weights keep the ReLUs alive for positive inputs, so every weight gets a gradient.
+        self.stem = L.Dense(width, activation="relu", kernel_initializer=K.initializers.RandomUniform(0.1, 0.5))
         self.blocks = [L.Dense(width), L.Dense(width)]
         self.heads = {"score": L.Dense(1), "gate": L.Dense(1, activation="sigmoid")}
         self.dropout = L.Dropout(0.5, seed=2)
