@@ -4,7 +4,8 @@
 //   SOFTMAX          exp(shifted) / sum
 //   LOG_SOFTMAX      shifted - log_sum
 //   DENSE_BACKPROP   exp(shifted - log_sum) - labels
-//   SPARSE_BACKPROP  exp(shifted - log_sum) - (class == label ? 1 : 0), labels one per row (INNER is 1)
+//   SPARSE_BACKPROP  exp(shifted - log_sum) - (class == label ? 1 : 0), labels one per row (INNER is 1);
+//                    NaN across a row whose label is outside [0, ROW_SIZE)
 OUT_T compute(int i) {
     int outer = i / (ROW_SIZE * INNER);
     int inner = i - (i / INNER) * INNER;
@@ -17,6 +18,8 @@ OUT_T compute(int i) {
 #elif defined(DENSE_BACKPROP)
     return exp(shifted - log(row.y)) - labels_get(i);
 #elif defined(SPARSE_BACKPROP)
-    return exp(shifted - log(row.y)) - (i - outer * ROW_SIZE == labels_get(outer) ? 1.0 : 0.0);
+    int label = labels_get(outer);
+    if (label < 0 || label >= ROW_SIZE) return uintBitsToFloat(0x7fc00000u);
+    return exp(shifted - log(row.y)) - (i - outer * ROW_SIZE == label ? 1.0 : 0.0);
 #endif
 }

@@ -1,12 +1,15 @@
 // Cross-entropy loss of row i of `logits` viewed as [outer, ROW_SIZE, INNER], from its statistics `stats`
 // (nn_row_stats.glsl): shifted = x - max, log_sum = log(sum(exp(shifted))).
 //   default  sum(labels * (log_sum - shifted)) over the row (labels shaped as logits)
-//   SPARSE   log_sum - shifted[label], labels one class index per row (INNER is 1)
+//   SPARSE   log_sum - shifted[label], labels one class index per row (INNER is 1); NaN for a label
+//            outside [0, ROW_SIZE), as TensorFlow's GPU kernel gives (its CPU kernel raises instead)
 OUT_T compute(int i) {
     vec2 row = stats_get(i);
     float log_sum = log(row.y);
 #ifdef SPARSE
-    return log_sum - (logits_get(i * ROW_SIZE + labels_get(i)) - row.x);
+    int label = labels_get(i);
+    if (label < 0 || label >= ROW_SIZE) return uintBitsToFloat(0x7fc00000u);
+    return log_sum - (logits_get(i * ROW_SIZE + label) - row.x);
 #else
     int outer = i / INNER;
     int base = outer * ROW_SIZE * INNER + (i - outer * INNER);

@@ -1,5 +1,7 @@
 """Adam, AdamW (Adam with Keras 3's decoupled weight decay) and Adamax, Keras 3's update rules."""
+from ..dtypes import float32
 from ..errors import InvalidArgumentError
+from ..ops.training import apply_adam
 from ..ops.binary import add, divide, maximum, multiply, subtract
 from ..ops.binary import pow as power
 from ..ops.unary import abs as absolute
@@ -38,6 +40,14 @@ class Adam(Optimizer):
     def _update_step(self, gradient, variable, slots, scalars):
         alpha, one_minus_beta_1, one_minus_beta_2, epsilon = scalars
         m, v = slots[0], slots[1]
+        if not self.amsgrad and variable.dtype is float32 and gradient.dtype is float32:
+            # One fused kernel instead of twelve elementwise ops: the same arithmetic, far fewer dispatches.
+            new_variable, new_m, new_v = apply_adam(variable, m, v, gradient, alpha, one_minus_beta_1,
+                                                    one_minus_beta_2, epsilon)
+            m.assign(new_m)
+            v.assign(new_v)
+            variable.assign(new_variable)
+            return
         m.assign_add(multiply(subtract(gradient, m), one_minus_beta_1))
         v.assign_add(multiply(subtract(square(gradient), v), one_minus_beta_2))
         if self.amsgrad:

@@ -180,12 +180,23 @@ def test_cross_entropy_second_derivative_through_labels(backend):
     check_grad(grad_wrt_logits, lambda lab, log: _softmax(log) - lab, [labels, logits])
 
 
-def test_sparse_cross_entropy_rejects_bad_labels(backend):
+def test_sparse_cross_entropy_bad_labels_raise_on_cpu_and_give_nan_rows_on_gl(backend):
+    logits = tf.zeros([3, 3])
+    if backend == "cpu":   # as TensorFlow: its CPU kernel raises, its GPU kernel gives NaN rows
+        with pytest.raises(tf.errors.InvalidArgumentError, match="label value of 3 .*valid range of \\[0, 3\\)"):
+            tf.nn.sparse_softmax_cross_entropy_with_logits(tf.constant([0, 3, 1]), logits)
+        with pytest.raises(tf.errors.InvalidArgumentError, match="label value of -1"):
+            tf.nn.sparse_softmax_cross_entropy_with_logits(tf.constant([-1, 0, 1]), logits)
+    else:
+        labels = tf.constant([0, 3, -1])
+        with tf.GradientTape() as tape:
+            tape.watch(logits)
+            loss = tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits)
+        grad = tape.gradient(loss, logits).numpy()
+        np.testing.assert_allclose(loss.numpy()[0], np.log(3.0), rtol=1e-6)
+        assert np.isnan(loss.numpy()[1:]).all() and np.isnan(grad[1:]).all()
+        np.testing.assert_allclose(grad[0], [1 / 3 - 1, 1 / 3, 1 / 3], rtol=1e-6)
     logits = tf.zeros([2, 3])
-    with pytest.raises(tf.errors.InvalidArgumentError, match="label value of 3 .*valid range of \\[0, 3\\)"):
-        tf.nn.sparse_softmax_cross_entropy_with_logits(tf.constant([0, 3]), logits)
-    with pytest.raises(tf.errors.InvalidArgumentError, match="label value of -1"):
-        tf.nn.sparse_softmax_cross_entropy_with_logits(tf.constant([-1, 0]), logits)
     with pytest.raises(tf.errors.DTypeError, match="labels must be integer"):
         tf.nn.sparse_softmax_cross_entropy_with_logits(tf.constant([0.0, 1.0]), logits)
     with pytest.raises(tf.errors.IncompatibleShapesError, match=r"\[3\].*\[2, 3\]"):

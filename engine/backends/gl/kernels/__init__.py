@@ -1,4 +1,5 @@
 """GL kernels, one module per op family (mirroring engine/backends/cpu/)."""
 from . import (  # noqa: F401  (importing a family registers its kernels)
-    core, unary, binary, reduction, shape, indexing, creation, random, linalg, matmul, nn, nn_rows, conv, image, signal,
+    core, unary, binary, reduction, shape, indexing, creation, random, linalg, matmul, nn, nn_rows, conv, image,
+    signal, training,
 )

@@ -1,7 +1,9 @@
 """Indexing kernels (gl_kernels/indexing_*.glsl): strided slices, gathers, scatters, one_hot, select, where.
 
-Index values are data: like the cpu kernels, these read the (small) index tensor back and raise the same
-InvalidArgumentError for an index out of range before dispatching. Scatters and segment sums are gathers
+Index values are data. gather and unsorted_segment_sum, which training steps run (Embedding layers,
+their gradients), follow TensorFlow's GPU kernels: an out-of-range index gathers 0 or drops its row, with
+no readback. The others (gather_nd, scatters, crop boxes) read the small index tensor back and raise the
+cpu kernels' InvalidArgumentError before dispatching. Scatters and segment sums are gathers
 over every update row per output element (no atomics), summing in update order as the cpu kernel does.
 """
 import math
@@ -9,8 +11,7 @@ import math
 import numpy as np
 
 from ....dtypes import int32
-from ....errors import InvalidArgumentError
-from ...cpu.indexing import _first_bad, _linear_indices
+from ...cpu.indexing import _linear_indices
 from ..kernel import gl_kernel
 from ..program import ProgramSpec, strides_of
 from .core import alias
@@ -49,13 +50,9 @@ def _gather_rows(backend, params, indices, out_shape, outer, length, count, inne
 
 @gl_kernel("GatherV2")
 def gather(backend, params, indices, axis, batch_dims):
+    # Out-of-range indices gather zeros, as on TensorFlow's GPU: checking them here would read the
+    # indices back and stall the GPU pipeline (an Embedding layer gathers on every training step).
     length = params.shape[axis]
-    if indices.shape.num_elements():
-        values = indices.numpy()
-        bad = (values < 0) | (values >= length)
-        if bad.any():
-            where, value = _first_bad(bad, values)
-            raise InvalidArgumentError(f"gather: indices[{where}] = {value} is not in [0, {length})")
     shape = tuple(params.shape)
     out_shape = (*shape[:axis], *indices.shape[batch_dims:], *shape[axis + 1:])
     return _gather_rows(backend, params, indices, out_shape, math.prod(shape[batch_dims:axis]), length,
@@ -110,13 +107,7 @@ def tensor_scatter_update(backend, tensor, indices, updates):
 
 @gl_kernel("UnsortedSegmentSum")
 def unsorted_segment_sum(backend, data, segment_ids, num_segments):
-    if segment_ids.shape.num_elements():
-        ids = segment_ids.numpy()
-        too_big = ids >= num_segments
-        if too_big.any():
-            where, value = _first_bad(too_big, ids)
-            raise InvalidArgumentError(f"unsorted_segment_sum: segment_ids[{where}] = {value} is not in "
-                                       f"[0, {num_segments})")
+    # Rows with ids outside [0, num_segments) are dropped, as on TensorFlow's GPU (no readback to check them).
     positions = alias(segment_ids, (segment_ids.shape.num_elements(),))
     shape = (num_segments, *data.shape[segment_ids.ndim:])
     return _scatter_add(backend, positions, data, shape, math.prod(shape[1:]))

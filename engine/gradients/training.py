@@ -1,0 +1,4 @@
+"""Optimizer updates are applied outside any tape."""
+from .registry import not_differentiable
+
+not_differentiable("ApplyAdam")
