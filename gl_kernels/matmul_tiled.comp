@@ -2,12 +2,17 @@
 // Each 16x16 workgroup computes a BM x BN tile of C; each thread an TM x TN block of
 // registers, rows ty + 16*i and columns tx + 16*j so neighbouring threads touch
 // neighbouring addresses (coalesced global stores, conflict-free shared reads).
-// Defines: M, N, K, A_BATCH_STRIDE, B_BATCH_STRIDE (0 broadcasts), TRANSPOSE_A, TRANSPOSE_B.
+// Defines: M, N, K, A_BATCH_STRIDE, B_BATCH_STRIDE (0 broadcasts), TRANSPOSE_A, TRANSPOSE_B, and the tile
+// BM x BN (multiples of 32; 128 x 128 unless smaller tiles give a small product enough workgroups).
+#ifndef BM
 #define BM 128
+#endif
+#ifndef BN
 #define BN 128
+#endif
 #define BK 8
-#define TM 8
-#define TN 8
+#define TM (BM / 16)
+#define TN (BN / 16)
 layout(local_size_x = 16, local_size_y = 16) in;
 
 shared float a_tile[BK][BM];
@@ -45,9 +50,9 @@ void main() {
             acc[i][j] = 0.0;
 
     for (int k0 = 0; k0 < K; k0 += BK) {
-        // Each of the 256 threads stages BM*BK/256 = 4 values of each tile; the index
+        // Each of the 256 threads stages BM*BK/256 values of A's tile and BN*BK/256 of B's; the index
         // order follows memory order of the source so a warp reads contiguous words.
-        for (int e = 0; e < 4; ++e) {
+        for (int e = 0; e < BM * BK / 256; ++e) {
             int index = thread + e * 256;
 #if TRANSPOSE_A
             int kk = index / BM, r = index - (index / BM) * BM;
@@ -56,6 +61,9 @@ void main() {
 #endif
             int gr = row0 + r, gk = k0 + kk;
             a_tile[kk][r] = (gr < M && gk < K) ? a_at(a_base, gr, gk) : 0.0;
+        }
+        for (int e = 0; e < BN * BK / 256; ++e) {
+            int index = thread + e * 256;
 #if TRANSPOSE_B
             int c = index / BK, kb = index - (index / BK) * BK;
 #else
