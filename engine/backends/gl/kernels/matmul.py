@@ -57,3 +57,9 @@ def _tile(m, n, count):
     12.8 ms); 64-tiles were never the fastest.
     """
     return TILE if -(-m // TILE) * -(-n // TILE) * count >= FULL_GRID else 32
+
+
+def _broadcast(a, b):
+    rank = max(len(a), len(b))
+    a, b = (1,) * (rank - len(a)) + a, (1,) * (rank - len(b)) + b
+    return tuple(0 if 0 in (x, y) else max(x, y) for x, y in zip(a, b))   # numpy: 0 broadcasts with 1 to 0
