@@ -74,15 +74,20 @@ class Bidirectional(Layer):
             self._initial_weights = None
 
     def compute_output_shape(self, sequences_shape):
-        output_shape = self.forward_layer.compute_output_shape(sequences_shape)
-        state_shapes = ()
+        # A custom backward layer may have other units than the forward one.
+        forward_shape = self.forward_layer.compute_output_shape(sequences_shape)
+        backward_shape = self.backward_layer.compute_output_shape(sequences_shape)
+        forward_states = backward_states = ()
         if self.return_state:
-            output_shape, state_shapes = output_shape[0], tuple(output_shape[1:])
-        if self.merge_mode == "concat":
-            output_shape = tuple(output_shape[:-1]) + (output_shape[-1] * 2,)
+            forward_shape, forward_states = forward_shape[0], tuple(forward_shape[1:])
+            backward_shape, backward_states = backward_shape[0], tuple(backward_shape[1:])
+        forward_shape, backward_shape = tuple(forward_shape), tuple(backward_shape)
         if self.merge_mode is None:
-            return (output_shape, output_shape) + state_shapes * 2
-        return (output_shape,) + state_shapes * 2 if self.return_state else tuple(output_shape)
+            return (forward_shape, backward_shape) + forward_states + backward_states
+        output_shape = forward_shape
+        if self.merge_mode == "concat":
+            output_shape = forward_shape[:-1] + (forward_shape[-1] + backward_shape[-1],)
+        return (output_shape,) + forward_states + backward_states if self.return_state else output_shape
 
     def call(self, sequences, initial_state=None, mask=None, training=None):
         forward_state = backward_state = None

@@ -107,6 +107,16 @@ class Model(Trainer, Layer):
         from .saving import save_model
         return save_model(self, filepath, overwrite=overwrite, format=format, **kwargs)
 
+    def save_weights(self, filepath, overwrite=True):
+        """Save the weights alone: Keras 3's layout for `.weights.h5`, tf_keras's for other `.h5` names."""
+        from .saving import save_weights
+        return save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath):
+        """Load weights saved by `save_weights`, or those of a `.keras` or legacy `.h5` model file."""
+        from .saving import load_weights
+        return load_weights(self, filepath)
+
     @classmethod
     def from_config(cls, config, custom_objects=None):
         from .functional import Functional, functional_from_config, is_functional_config

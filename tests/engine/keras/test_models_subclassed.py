@@ -124,3 +124,14 @@ def test_save_delegates_to_the_saving_module(monkeypatch):
     model.save("somewhere.keras")
     model.save("folder", format="tfjs", overwrite=False)
     assert calls == [(model, "somewhere.keras", True, None, {}), (model, "folder", False, "tfjs", {})]
+
+
+def test_save_weights_and_load_weights_round_trip(tmp_path):
+    model, other = Tower(), Tower()
+    x = np.ones((2, 3), np.float32)
+    model(x)
+    other(x)
+    model.save_weights(str(tmp_path / "tower.weights.h5"))
+    other.load_weights(str(tmp_path / "tower.weights.h5"))
+    for saved, loaded in zip(model.get_weights(), other.get_weights()):
+        np.testing.assert_array_equal(saved, loaded)

@@ -121,3 +121,12 @@ def test_in_a_functional_model():
     model = tf.keras.Model(inputs, outputs)
     assert len(model.weights) == 6
     assert np.asarray(model(sequences(7).astype(np.float32))).shape == (BATCH, 2 * UNITS)
+
+
+def test_backward_layer_of_other_units_in_a_functional_model():
+    inputs = tf.keras.Input(shape=(TIME, FEATURES))
+    wrapper = L.Bidirectional(L.SimpleRNN(3), backward_layer=L.SimpleRNN(2, go_backwards=True))
+    outputs = L.Dense(1)(wrapper(inputs))
+    assert wrapper.compute_output_shape((None, TIME, FEATURES)) == (None, 5)
+    model = tf.keras.Model(inputs, outputs)
+    assert np.asarray(model(sequences(7).astype(np.float32))).shape == (BATCH, 1)
