@@ -10,6 +10,7 @@ K = tf.keras
 
 def test_keras_namespaces_expose_keras3_names():
     assert K.Input is K.layers.Input and K.Sequential is K.models.Sequential and K.Model is K.models.Model
+    assert K.saving.load_model is K.models.load_model
     assert K.saving.register_keras_serializable is K.utils.register_keras_serializable
     assert K.optimizers.Adam is tf.optimizers.Adam
     assert {"Dense", "Conv2D", "LSTM", "Bidirectional", "BatchNormalization", "Concatenate"} <= set(K.layers.__all__)
