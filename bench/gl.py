@@ -32,27 +32,36 @@ def _torch_cuda():
     return torch
 
 
+# Each timed loop runs at least this long: a fixed cost per loop (the wait for the first queued work to
+# reach the GPU, then the final sync) is about 4 ms for the GL path on an H100, which a 200-op loop of
+# 70 us ops would spread as 20 us an op (measured 2026-11-26: 88.5 us/op over 200 ops, 73.6 over 3000,
+# GPU busy 72 us/op in both).
+MIN_LOOP_SECONDS = 0.25
+
+
+def _timed_loop(fn, iterations, synchronize):
+    """Seconds per call of fn, over loops of growing length until one lasts MIN_LOOP_SECONDS."""
+    fn()
+    fn()
+    synchronize()
+    while True:
+        start = time.perf_counter()
+        for _ in range(iterations):
+            fn()
+        synchronize()
+        elapsed = time.perf_counter() - start
+        if elapsed >= MIN_LOOP_SECONDS or iterations >= 100_000:
+            return elapsed / iterations
+        iterations = min(100_000, max(iterations * 2, int(iterations * MIN_LOOP_SECONDS / max(elapsed, 1e-6) * 1.2)))
+
+
 def time_engine(fn, iterations):
     """Seconds per call of fn on the current backend, until the GPU has finished (no readback, like torch)."""
-    backend = tf.runtime.current_backend()
-    fn()
-    fn()
-    backend.synchronize()
-    start = time.perf_counter()
-    for _ in range(iterations):
-        fn()
-    backend.synchronize()
-    return (time.perf_counter() - start) / iterations
+    return _timed_loop(fn, iterations, tf.runtime.current_backend().synchronize)
 
 
 def time_torch(torch, fn, iterations):
-    fn()
-    torch.cuda.synchronize()
-    start = time.perf_counter()
-    for _ in range(iterations):
-        fn()
-    torch.cuda.synchronize()
-    return (time.perf_counter() - start) / iterations
+    return _timed_loop(fn, iterations, torch.cuda.synchronize)
 
 
 def time_numpy(fn, iterations):
