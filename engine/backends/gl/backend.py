@@ -44,6 +44,7 @@ class GLBackend(Backend):
         self.runtime = get_runtime(self.path)
         self.kernels = kernels_for(self.path)
         self.thread = self.runtime.thread
+        self._plans = {}   # spec key -> (compiled program, grid or None, bindings): computed once per key
 
     def describe(self):
         info = self.runtime.info
@@ -102,13 +103,18 @@ class GLBackend(Backend):
         out_words = math.prod(spec.out_shape) * programs.words_per_element(spec.out_dtype)
         out = GlBuffer(self, out_words, math.prod(spec.out_shape) * spec.out_dtype.size)
         if out_words:
-            compiled = self.runtime.program(self.path, spec.key)
-            if compiled is None:
-                compiled = self.thread.call(self._compile, spec)
+            plan = self._plans.get(spec.key)
+            if plan is None:
+                compiled = self.runtime.program(self.path, spec.key) or self.thread.call(self._compile, spec)
+                # A ProgramSpec's key holds every shape, so its grid and bindings are fixed by the key;
+                # a ComputeSpec's key leaves the shapes out, so its grid comes with each call.
+                fixed_groups = None if isinstance(spec, programs.ComputeSpec) else self._groups(spec)
+                plan = self._plans[spec.key] = (compiled, fixed_groups, self._layout(spec))
+            compiled, groups, layout = plan
             uniforms = [(compiled.uniform_locations[name], kind, value)
                         for name, (kind, value) in spec.uniforms.items()]
             self.thread.submit(self._dispatch, compiled, [t.buffer for t in spec.inputs], out, uniforms,
-                               self._groups(spec), self._layout(spec))
+                               groups if groups is not None else self._groups(spec), layout)
         return Tensor(out, spec.out_shape, spec.out_dtype)
 
 
