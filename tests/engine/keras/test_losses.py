@@ -275,3 +275,23 @@ def test_loss_function_wrapper_passes_its_arguments_and_serializes_them():
     assert config["delta"] == 0.3 and config["name"] == "tight_huber"
     rebuilt = losses.LossFunctionWrapper.from_config(config)
     np.testing.assert_allclose(float(rebuilt(TARGETS, BINARY_PROBS)), float(wrapper(TARGETS, BINARY_PROBS)))
+
+
+def test_crossentropy_of_a_recorded_softmax_uses_its_logits_as_keras_does():
+    # A saturated softmax: its probabilities clip to EPSILON, but under a tape the loss reads the logits
+    # behind them (Keras on TensorFlow does the same), so the loss and its gradient stay exact.
+    logits = tf.Variable(np.array([[30.0, -30.0, 0.0], [1.0, 2.0, 3.0]], np.float32))
+    labels = np.array([1, 2], np.int32)
+    with tf.GradientTape() as tape:
+        loss = losses.SparseCategoricalCrossentropy()(labels, tf.nn.softmax(logits))
+    expected = -log_softmax64(logits.numpy().astype(np.float64))[np.arange(2), labels]
+    np.testing.assert_allclose(float(loss), expected.mean(), rtol=1e-5)
+    softmax = np.exp(log_softmax64(logits.numpy().astype(np.float64)))
+    np.testing.assert_allclose(tape.gradient(loss, logits).numpy(), (softmax - np.eye(3)[labels]) / 2, atol=1e-6)
+    outside_tape = losses.sparse_categorical_crossentropy(labels, tf.nn.softmax(logits)).numpy()
+    np.testing.assert_allclose(outside_tape, scce_reference(labels, softmax.astype(np.float32)), rtol=1e-5)
+    with tf.GradientTape():
+        sigmoid_output = tf.sigmoid(tf.Variable(np.array([[40.0, -2.0]], np.float32)))
+        got = losses.binary_crossentropy(np.array([[0.0, 1.0]], np.float32), sigmoid_output)
+    np.testing.assert_allclose(got.numpy(), bce_reference(np.array([[0.0, 1.0]]), np.array([[40.0, -2.0]]), True),
+                               rtol=1e-5)
