@@ -6,15 +6,15 @@ than t, and a label is positive when it is non-zero, as in Keras.
 """
 import numpy as np
 
-from ..dtypes import as_dtype, float32, int32
+from ..dtypes import float32
 from ..errors import IncompatibleShapesError, InvalidArgumentError
 from ..memory import keep
 from ..ops.binary import (add, divide_no_nan, greater, logical_and, maximum, minimum, multiply,
                           not_equal, subtract)
 from ..ops.convert import convert_to_tensor
-from ..ops.indexing import gather, one_hot, unsorted_segment_sum, where
+from ..ops.indexing import confusion_matrix, gather, one_hot, where  # noqa: F401  (re-exported)
 from ..ops.linalg import matmul
-from ..ops.reduction import reduce_max, reduce_mean, reduce_sum, top_k
+from ..ops.reduction import reduce_mean, reduce_sum, top_k
 from ..ops.shape import broadcast_to, expand_dims, reshape
 from ..ops.unary import cast, log, sigmoid
 from .losses import as_float_tensor, as_tensor, squeeze_or_expand_to_same_rank
@@ -26,26 +26,6 @@ __all__ = ["AUC", "Precision", "Recall", "TruePositives", "FalsePositives", "Tru
 EPSILON = 1e-7
 NEG_INF = -1e10  # what Keras writes into predictions outside the top k
 _KINDS = ("true_positives", "false_positives", "true_negatives", "false_negatives")
-
-
-def confusion_matrix(labels, predictions, num_classes=None, weights=None, dtype=int32, name=None):
-    """TF's tf.math.confusion_matrix: entry [i, j] counts (or sums the weights of) samples of label i
-    predicted as j. Without `num_classes`, it is one more than the largest label or prediction."""
-    labels = as_tensor(labels)
-    predictions = as_tensor(predictions)
-    if tuple(labels.shape) != tuple(predictions.shape) or labels.ndim != 1:
-        raise IncompatibleShapesError(f"confusion_matrix: labels {list(labels.shape)} and predictions "
-                                      f"{list(predictions.shape)} must be vectors of the same length")
-    labels = labels if labels.dtype is int32 else cast(labels, int32)
-    predictions = predictions if predictions.dtype is int32 else cast(predictions, int32)
-    if num_classes is None:
-        largest = max(int(reduce_max(labels)), int(reduce_max(predictions))) if labels.size else -1
-        num_classes = largest + 1
-    num_classes = int(num_classes)
-    values = as_float_tensor(weights) if weights is not None else as_float_tensor(np.ones(labels.shape, np.float32))
-    cells = add(multiply(labels, num_classes), predictions)
-    counts = unsorted_segment_sum(values, cells, num_classes * num_classes)
-    return cast(reshape(counts, (num_classes, num_classes)), as_dtype(dtype))
 
 
 def _init_thresholds(thresholds, default):

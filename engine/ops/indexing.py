@@ -340,3 +340,31 @@ def unsorted_segment_sum(data, segment_ids, num_segments, name=None):
     if data.dtype.is_bool:
         raise DTypeError(f"unsorted_segment_sum: bool data (shape {list(data.shape)}) is not summable")
     return run_kernel("UnsortedSegmentSum", [data, segment_ids], {"num_segments": num_segments})
+
+
+@tf_export("math.confusion_matrix")
+def confusion_matrix(labels, predictions, num_classes=None, weights=None, dtype="int32", name=None):
+    """Entry [i, j] counts (or sums the weights of) the samples of label i predicted as j; without
+    `num_classes`, one more than the largest label or prediction."""
+    from .binary import multiply
+    from .reduction import reduce_max
+    from .unary import cast
+    labels = convert_to_tensor(labels)
+    predictions = convert_to_tensor(predictions)
+    if tuple(labels.shape) != tuple(predictions.shape) or labels.ndim != 1:
+        raise IncompatibleShapesError(f"confusion_matrix: labels {list(labels.shape)} and predictions "
+                                      f"{list(predictions.shape)} must be vectors of the same length")
+    labels = cast(labels, "int32")
+    predictions = cast(predictions, "int32")
+    if num_classes is None:
+        largest = max(int(reduce_max(labels)), int(reduce_max(predictions))) if labels.size else -1
+        num_classes = largest + 1
+    num_classes = as_int(num_classes, "confusion_matrix", "num_classes")
+    if weights is None:
+        from .creation import ones
+        values = ones(labels.shape, float32)
+    else:
+        values = cast(weights, float32)
+    cells = add(multiply(labels, num_classes), predictions)
+    counts = unsorted_segment_sum(values, cells, num_classes * num_classes)
+    return cast(reshape(counts, (num_classes, num_classes)), as_dtype(dtype))

@@ -18,7 +18,7 @@ tile pad reverse one_hot where cast clip_by_value identity shape size rank broad
 matmul tensordot linalg.norm
 nn.bias_add nn.softmax nn.log_softmax nn.conv1d nn.conv2d nn.depthwise_conv2d nn.separable_conv2d
 nn.conv2d_transpose nn.max_pool2d nn.avg_pool2d nn.batch_normalization nn.dropout nn.l2_normalize
-nn.sparse_softmax_cross_entropy_with_logits nn.softmax_cross_entropy_with_logits
+nn.sparse_softmax_cross_entropy_with_logits nn.softmax_cross_entropy_with_logits math.confusion_matrix
 image.resize image.crop_and_resize image.flip_left_right image.rgb_to_grayscale image.per_image_standardization
 signal.frame signal.hann_window signal.rfft signal.irfft signal.stft signal.linear_to_mel_weight_matrix
 signal.mfccs_from_log_mel_spectrograms math.real math.imag math.angle complex

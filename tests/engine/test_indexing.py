@@ -441,3 +441,19 @@ def test_every_indexing_kernel_has_a_gradient_entry(backend):
                    "UnsortedSegmentSum", "Select"]:
         assert get_gradient(kernel) is not None
     assert get_gradient("OneHot") is None and get_gradient("Where") is None
+
+
+def test_confusion_matrix_counts_and_weights(backend):
+    labels, predictions = np.array([0, 1, 2, 1, 1]), np.array([0, 2, 2, 1, 0])
+    expected = np.zeros((4, 4), np.int64)
+    np.add.at(expected, (labels, predictions), 1)
+    np.testing.assert_array_equal(tf.math.confusion_matrix(labels, predictions, num_classes=4).numpy(), expected)
+    np.testing.assert_array_equal(tf.math.confusion_matrix(labels, predictions).numpy(), expected[:3, :3])
+    weights = np.array([0.5, 1.0, 2.0, 0.25, 4.0])
+    weighted = np.zeros((3, 3))
+    np.add.at(weighted, (labels, predictions), weights)
+    got = tf.math.confusion_matrix(labels, predictions, weights=weights, dtype=tf.float32)
+    assert got.dtype == tf.float32
+    np.testing.assert_allclose(got.numpy(), weighted)
+    with pytest.raises(tf.errors.IncompatibleShapesError, match=r"\[2\] and predictions \[3\]"):
+        tf.math.confusion_matrix([0, 1], [0, 1, 1])
