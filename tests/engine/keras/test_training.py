@@ -301,4 +301,5 @@ def test_fit_on_every_backend_matches_the_cpu_run(backend):
         np.testing.assert_allclose(got[key], reference[key], rtol=1e-4, atol=1e-6)
     before = tf.memory()["num_tensors"]
     model.fit(x, y, batch_size=3, epochs=2, shuffle=False, verbose=0)
-    assert tf.memory()["num_tensors"] == before
+    # Garbage collection during the second fit may free tensors of the first run, never add any.
+    assert tf.memory()["num_tensors"] <= before
