@@ -2,10 +2,12 @@
 
     python main.py            the app (headless demo when there is no display)
     python main.py info       version, working backends, where data is kept
-    python main.py demo       train a small model headless and print progress
+    python main.py demo       train the bundled sample project headless and print the results
+    python main.py train      train an image classifier from a folder of class folders
+    python main.py predict    classify image files (one JSON line per file)
+    python main.py export     export a trained project (TF.js, Keras, HDF5)
     python main.py bench      print the engine benchmark tables
 """
-import argparse
 import os
 import sys
 
@@ -38,12 +40,6 @@ def cmd_info(args):
     return 0
 
 
-def cmd_demo(args):
-    from engine.demo import train_spirals
-    train_spirals(epochs=args.epochs, log=print)
-    return 0
-
-
 def cmd_bench(args):
     """The cpu op table, then the GL table (against PyTorch CUDA on an NVIDIA GPU, numpy elsewhere)."""
     import runpy
@@ -61,18 +57,18 @@ def cmd_bench(args):
 def cmd_gui(args):
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or sys.platform in ("win32", "darwin")):
         print("No display found: running the headless demo instead of the window.", file=sys.stderr)
-        return cmd_demo(argparse.Namespace(epochs=200))
-    print("The desktop window is not built yet (see the app issue); running the headless demo.", file=sys.stderr)
-    return cmd_demo(argparse.Namespace(epochs=200))
+        demo_args = build_parser().parse_args(["demo"])
+        return demo_args.func(demo_args)
+    from app.ui import run_app
+    return run_app(args)
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(prog="glimmer", description="Train your own classifiers, offline.")
+    from app.cli import OneLineParser, add_commands
+    parser = OneLineParser(prog="glimmer", description="Train your own classifiers, offline.")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("info", help="version, working backends and data folders").set_defaults(func=cmd_info)
-    demo = sub.add_parser("demo", help="train a small model headless and print progress")
-    demo.add_argument("--epochs", type=int, default=200)
-    demo.set_defaults(func=cmd_demo)
+    add_commands(sub)
     sub.add_parser("bench", help="print the engine benchmark tables").set_defaults(func=cmd_bench)
     parser.set_defaults(func=cmd_gui)
     return parser

@@ -1,0 +1,288 @@
+"""Saving and opening .glimmer files.
+
+A save writes the whole project to a temporary file in the same folder, fsyncs it and renames
+it over the old file, so a crash or a kill at any moment leaves either the old file or the new
+one, never a mix. Opening validates everything it reads (entry names, manifest, embeddings,
+model) and never writes to the file.
+"""
+import io
+import json
+import os
+import shutil
+import tempfile
+import zipfile
+
+import numpy as np
+
+from ..errors import ProjectFormatError, ProjectSaveError
+from ..imaging import IMAGE_SIZE
+from .manifest import (EMBEDDINGS_NAME, FORMAT_NAME, FORMAT_VERSION, MANIFEST_NAME, MODEL_NAME, check_manifest,
+                       check_member_names, sample_member)
+from .model import ClassInfo, Project, Sample, TrainingSettings
+
+__all__ = ["save_project", "load_project", "write_project_copy", "PROJECT_EXTENSION"]
+
+PROJECT_EXTENSION = ".glimmer"
+_MAX_MANIFEST_BYTES = 64 << 20
+# A 224x224 RGB PNG is at most about 150 KB even uncompressed.
+_MAX_SAMPLE_BYTES = 1 << 20
+_MAX_EMBEDDINGS_BYTES = 4 << 30
+_MAX_MODEL_BYTES = 2 << 30
+
+
+# --- the trained head as bytes ---------------------------------------------------------------------
+def _model_to_bytes(model):
+    import engine as tf
+    folder = tempfile.mkdtemp(prefix="glimmer-model-")
+    try:
+        path = os.path.join(folder, "head.keras")
+        tf.keras.models.save_model(model, path, format="keras")
+        with open(path, "rb") as handle:
+            return handle.read()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _model_from_bytes(data, where):
+    import engine as tf
+    folder = tempfile.mkdtemp(prefix="glimmer-model-")
+    try:
+        path = os.path.join(folder, "head.keras")
+        with open(path, "wb") as handle:
+            handle.write(data)
+        try:
+            return tf.keras.models.load_model(path, compile=False)
+        except Exception as exc:  # the engine's ModelFormatError and whatever a damaged file provokes
+            raise ProjectFormatError(f"{where}: the trained model is damaged ({exc})") from exc
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+# --- saving ------------------------------------------------------------------------------------------
+def _manifest(project, embedding_ids):
+    return {
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "kind": project.kind,
+        "id": project.id,
+        "name": project.name,
+        "image_size": IMAGE_SIZE,
+        "settings": project.settings.to_dict(),
+        "classes": [{"id": info.id, "name": info.name, "enabled": info.enabled,
+                     "samples": [{"id": sample.id, "source": sample.source} for sample in project.samples_of(info.id)]}
+                    for info in project.classes],
+        "embeddings": ({"extractor": project.extractor_name or "", "sample_ids": embedding_ids}
+                       if embedding_ids else None),
+        "model": {"labels": project.model_labels()} if project.has_model else None,
+        "history": project.history,
+    }
+
+
+def _write_archive(project, handle):
+    """Write the project as a zip into the open binary file `handle`; returns {sample id: member name}."""
+    embeddings = project.embeddings_snapshot()
+    embedding_ids = list(embeddings)
+    members = {}
+    with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        archive.writestr(MANIFEST_NAME, json.dumps(_manifest(project, embedding_ids), indent=1))
+        for sample in project.all_samples():
+            member = sample_member(sample.id)
+            archive.writestr(member, project.encoded_image(sample), compress_type=zipfile.ZIP_STORED)
+            members[sample.id] = member
+        if embedding_ids:
+            buffer = io.BytesIO()
+            np.save(buffer, np.stack([embeddings[sample_id] for sample_id in embedding_ids]), allow_pickle=False)
+            archive.writestr(EMBEDDINGS_NAME, buffer.getvalue())
+        if project.has_model:
+            if project._model_bytes is None:
+                project._model_bytes = _model_to_bytes(project.model())
+            archive.writestr(MODEL_NAME, project._model_bytes, compress_type=zipfile.ZIP_STORED)
+    return members
+
+
+def _fsync_directory(directory):
+    if os.name != "posix":
+        return
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _write_temporary(project, path):
+    """Write the project next to `path` under a temporary name; returns (temp path, sample members)."""
+    directory = os.path.dirname(path)
+    descriptor, temp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".saving", dir=directory)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            members = _write_archive(project, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        # mkstemp makes the file private; a project file gets the usual permissions.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)
+    except BaseException:
+        _remove_quietly(temp)
+        raise
+    return temp, members
+
+
+def _remove_quietly(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _target_path(path):
+    path = os.path.abspath(os.fspath(path))
+    if os.path.isdir(path):
+        raise ProjectSaveError(f"{path}: is a folder; choose a file name ending in {PROJECT_EXTENSION}")
+    if not os.path.isdir(os.path.dirname(path)):
+        raise ProjectSaveError(f"{path}: the folder {os.path.dirname(path)} does not exist")
+    return path
+
+
+def save_project(project, path):
+    """Write `project` to `path` atomically; afterwards its samples are read from the new file.
+
+    On any failure the file at `path` is exactly what it was before (ProjectSaveError says why).
+    """
+    path = _target_path(path)
+    try:
+        temp, members = _write_temporary(project, path)
+    except OSError as exc:
+        raise ProjectSaveError(f"{path}: could not save ({exc.strerror or exc}); the previous file is "
+                               "unchanged") from exc
+    store = project.store
+    # Close our reading handle on the old file before renaming over it (Windows refuses otherwise).
+    previous = store.detach_for_replace(project.removed_sample_ids())
+    try:
+        os.replace(temp, path)
+        _fsync_directory(os.path.dirname(path))
+    except OSError as exc:
+        _remove_quietly(temp)
+        store.reattach(previous)
+        raise ProjectSaveError(f"{path}: could not save ({exc.strerror or exc}); the previous file is "
+                               "unchanged") from exc
+    store.saved(path, members)
+    project.mark_saved(path)
+    return path
+
+
+def write_project_copy(project, path):
+    """Write `project` atomically to `path` without making it the project's file (recovery autosaves)."""
+    path = _target_path(path)
+    try:
+        temp, _members = _write_temporary(project, path)
+        os.replace(temp, path)
+    except OSError as exc:
+        raise ProjectSaveError(f"{path}: could not save ({exc.strerror or exc})") from exc
+    return path
+
+
+# --- opening -------------------------------------------------------------------------------------------
+def _read_member(archive, path, name, limit):
+    info = archive.getinfo(name)
+    if info.file_size > limit:
+        raise ProjectFormatError(f"{path}: {name} is implausibly large ({info.file_size} bytes)")
+    try:
+        return archive.read(info)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+        raise ProjectFormatError(f"{path}: {name} is damaged ({exc})") from exc
+
+
+def _open_archive(path):
+    if not os.path.exists(path):
+        raise ProjectFormatError(f"{path}: file not found")
+    if os.path.isdir(path):
+        raise ProjectFormatError(f"{path}: is a folder, not a {PROJECT_EXTENSION} file")
+    try:
+        return zipfile.ZipFile(path, "r")
+    except zipfile.BadZipFile as exc:
+        raise ProjectFormatError(f"{path}: not a Glimmer project, or the file is truncated or damaged "
+                                 f"(not a readable zip archive: {exc})") from exc
+    except (OSError, EOFError, ValueError) as exc:
+        raise ProjectFormatError(f"{path}: cannot read the file ({exc})") from exc
+
+
+def _read_embeddings(archive, path, manifest, project):
+    spec = manifest.get("embeddings")
+    if spec is None:
+        return
+    data = _read_member(archive, path, EMBEDDINGS_NAME, _MAX_EMBEDDINGS_BYTES)
+    try:
+        matrix = np.load(io.BytesIO(data), allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        raise ProjectFormatError(f"{path}: {EMBEDDINGS_NAME} is damaged ({exc})") from exc
+    ids = spec["sample_ids"]
+    if matrix.dtype != np.float32 or matrix.ndim != 2 or matrix.shape[0] != len(ids):
+        raise ProjectFormatError(f"{path}: {EMBEDDINGS_NAME} holds a {matrix.dtype} array of shape {matrix.shape}, "
+                                 f"expected float32 [{len(ids)}, d]")
+    project.extractor_name = spec["extractor"] or None
+    for sample_id, row in zip(ids, matrix):
+        project._embeddings[sample_id] = row
+
+
+def _read_model(archive, path, manifest, project):
+    spec = manifest.get("model")
+    if spec is None:
+        return
+    data = _read_member(archive, path, MODEL_NAME, _MAX_MODEL_BYTES)
+    model = _model_from_bytes(data, f"{path}: {MODEL_NAME}")
+    outputs = model.outputs[0].shape[-1] if getattr(model, "outputs", None) else None
+    if outputs != len(spec["labels"]):
+        raise ProjectFormatError(f"{path}: the trained model has {outputs} outputs but {len(spec['labels'])} labels")
+    project._model = model
+    project._model_labels = list(spec["labels"])
+    project._model_bytes = data
+
+
+def load_project(path):
+    """The project in the .glimmer file at `path`; ProjectFormatError (naming the file and the problem) if it is
+    damaged, truncated, foreign or unsafe. The file is only read."""
+    path = os.path.abspath(os.fspath(path))
+    with _open_archive(path) as archive:
+        try:
+            names = archive.namelist()
+        except (zipfile.BadZipFile, ValueError) as exc:
+            raise ProjectFormatError(f"{path}: damaged archive ({exc})") from exc
+        check_member_names(path, names)
+        if MANIFEST_NAME not in names:
+            raise ProjectFormatError(f"{path}: not a Glimmer project (no {MANIFEST_NAME} in the archive)")
+        raw = _read_member(archive, path, MANIFEST_NAME, _MAX_MANIFEST_BYTES)
+        try:
+            manifest = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise ProjectFormatError(f"{path}: damaged manifest (not valid JSON: {exc})") from exc
+        check_manifest(path, manifest, set(names))
+        project = Project(name=manifest["name"])
+        project.id = manifest["id"]
+        settings = manifest["settings"]
+        project.settings = TrainingSettings(epochs=settings["epochs"], batch_size=settings["batch_size"],
+                                            learning_rate=float(settings["learning_rate"]),
+                                            validation_fraction=float(settings["validation_fraction"]),
+                                            seed=settings["seed"])
+        members = {}
+        for entry in manifest["classes"]:
+            info = ClassInfo(id=entry["id"], name=entry["name"], enabled=entry["enabled"])
+            project.classes.append(info)
+            for sample_entry in entry["samples"]:
+                sample = Sample(id=sample_entry["id"], class_id=info.id, source=sample_entry["source"])
+                member = sample_member(sample.id)
+                if archive.getinfo(member).file_size > _MAX_SAMPLE_BYTES:
+                    raise ProjectFormatError(f"{path}: {member} is implausibly large for a 224x224 picture")
+                project._adopt_sample(sample, info)
+                members[sample.id] = member
+        _read_embeddings(archive, path, manifest, project)
+        _read_model(archive, path, manifest, project)
+        project.history = manifest.get("history")
+    try:
+        project.store.attach_archive(path, members)
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise ProjectFormatError(f"{path}: cannot read the file ({exc})") from exc
+    project.path = path
+    project.dirty = False
+    return project

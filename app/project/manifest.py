@@ -1,0 +1,148 @@
+"""The JSON manifest inside a .glimmer file: building it, and checking one read from a file we did not write.
+
+Layout of the zip:
+
+    manifest.json            format, version, name, settings, classes with their samples, history
+    samples/<id>.png         one 224x224 RGB PNG per sample (stored, PNG is compressed already)
+    embeddings.npy           float32 [n, d], rows in the order of manifest["embeddings"]["sample_ids"]
+    model/head.keras         the trained head in Keras 3 format (labels in manifest["model"]["labels"])
+"""
+import math
+import re
+
+from ..errors import ProjectFormatError
+
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "MANIFEST_NAME", "EMBEDDINGS_NAME", "MODEL_NAME", "sample_member",
+           "check_member_names", "check_manifest"]
+
+FORMAT_NAME = "glimmer-project"
+FORMAT_VERSION = 1
+MANIFEST_NAME = "manifest.json"
+EMBEDDINGS_NAME = "embeddings.npy"
+MODEL_NAME = "model/head.keras"
+_ID = re.compile(r"^[0-9a-f]{32}$")
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def sample_member(sample_id):
+    return f"samples/{sample_id}.png"
+
+
+def check_member_names(path, names):
+    """Refuse archives whose entry names could point outside a folder if extracted, or are ambiguous."""
+    seen = set()
+    for name in names:
+        parts = name.split("/")
+        if (name.startswith("/") or "\\" in name or _DRIVE.match(name) or ".." in parts or "\x00" in name):
+            raise ProjectFormatError(f"{path}: unsafe entry name {name!r} in the archive (absolute path or '..'); "
+                                     "the file was not opened")
+        if name in seen:
+            raise ProjectFormatError(f"{path}: the archive holds {name!r} twice")
+        seen.add(name)
+
+
+class _Checker:
+    """Type checks with messages that say where in the manifest the problem is."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def fail(self, where, what):
+        raise ProjectFormatError(f"{self.path}: damaged manifest: {where} {what}")
+
+    def dict(self, value, where):
+        if not isinstance(value, dict):
+            self.fail(where, f"must be an object, not {type(value).__name__}")
+        return value
+
+    def list(self, value, where):
+        if not isinstance(value, list):
+            self.fail(where, f"must be a list, not {type(value).__name__}")
+        return value
+
+    def str(self, value, where):
+        if not isinstance(value, str):
+            self.fail(where, f"must be a string, not {type(value).__name__}")
+        return value
+
+    def bool(self, value, where):
+        if not isinstance(value, bool):
+            self.fail(where, f"must be true or false, not {value!r}")
+        return value
+
+    def id(self, value, where):
+        if not isinstance(value, str) or not _ID.match(value):
+            self.fail(where, f"is not a valid id: {value!r}")
+        return value
+
+    def number(self, value, where, low, high, integer=False):
+        ok_type = isinstance(value, int) if integer else isinstance(value, (int, float))
+        if isinstance(value, bool) or not ok_type or not math.isfinite(value) or not low <= value <= high:
+            self.fail(where, f"must be a {'whole ' if integer else ''}number in [{low}, {high}], not {value!r}")
+        return value
+
+
+def check_manifest(path, manifest, member_names):
+    """Validate a parsed manifest; returns it. Raises ProjectFormatError naming the file and the field."""
+    check = _Checker(path)
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
+        raise ProjectFormatError(f"{path}: not a Glimmer project (the manifest does not say format "
+                                 f"{FORMAT_NAME!r})")
+    version = manifest.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        check.fail("version", f"must be a positive whole number, not {version!r}")
+    if version > FORMAT_VERSION:
+        raise ProjectFormatError(f"{path}: made by a newer Glimmer (project format {version}; this version reads "
+                                 f"up to {FORMAT_VERSION}); update Glimmer to open it")
+    if manifest.get("kind") != "image":
+        raise ProjectFormatError(f"{path}: a {manifest.get('kind')!r} project; this version opens image projects")
+    check.str(manifest.get("name"), "name")
+    check.id(manifest.get("id"), "id")
+    settings = check.dict(manifest.get("settings"), "settings")
+    check.number(settings.get("epochs"), "settings.epochs", 1, 100000, integer=True)
+    check.number(settings.get("batch_size"), "settings.batch_size", 1, 1 << 20, integer=True)
+    check.number(settings.get("learning_rate"), "settings.learning_rate", 0, 1e3)
+    check.number(settings.get("validation_fraction"), "settings.validation_fraction", 0, 0.9)
+    check.number(settings.get("seed"), "settings.seed", 0, 2 ** 32 - 1, integer=True)
+    class_ids, sample_ids = set(), set()
+    for i, info in enumerate(check.list(manifest.get("classes"), "classes")):
+        where = f"classes[{i}]"
+        check.dict(info, where)
+        class_id = check.id(info.get("id"), where + ".id")
+        if class_id in class_ids:
+            check.fail(where + ".id", "repeats another class's id")
+        class_ids.add(class_id)
+        check.str(info.get("name"), where + ".name")
+        check.bool(info.get("enabled"), where + ".enabled")
+        for j, sample in enumerate(check.list(info.get("samples"), where + ".samples")):
+            sample_where = f"{where}.samples[{j}]"
+            check.dict(sample, sample_where)
+            sample_id = check.id(sample.get("id"), sample_where + ".id")
+            if sample_id in sample_ids:
+                check.fail(sample_where + ".id", "repeats another sample's id")
+            sample_ids.add(sample_id)
+            check.str(sample.get("source"), sample_where + ".source")
+            if sample_member(sample_id) not in member_names:
+                raise ProjectFormatError(f"{path}: sample {sample_id} of class {info['name']!r} is missing from "
+                                         "the archive")
+    embeddings = manifest.get("embeddings")
+    if embeddings is not None:
+        check.dict(embeddings, "embeddings")
+        check.str(embeddings.get("extractor"), "embeddings.extractor")
+        for k, sample_id in enumerate(check.list(embeddings.get("sample_ids"), "embeddings.sample_ids")):
+            if check.id(sample_id, f"embeddings.sample_ids[{k}]") not in sample_ids:
+                check.fail(f"embeddings.sample_ids[{k}]", "names no sample of the project")
+        if EMBEDDINGS_NAME not in member_names:
+            raise ProjectFormatError(f"{path}: {EMBEDDINGS_NAME} is missing from the archive")
+    model = manifest.get("model")
+    if model is not None:
+        check.dict(model, "model")
+        labels = check.list(model.get("labels"), "model.labels")
+        for k, label in enumerate(labels):
+            check.str(label, f"model.labels[{k}]")
+        if MODEL_NAME not in member_names:
+            raise ProjectFormatError(f"{path}: {MODEL_NAME} is missing from the archive")
+    history = manifest.get("history")
+    if history is not None:
+        check.dict(history, "history")
+    return manifest
