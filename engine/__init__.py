@@ -15,6 +15,7 @@ from .memory import dispose, keep, memory, profile, tidy  # noqa: F401
 from .runtime import backends, get_backend, set_backend  # noqa: F401
 from . import optimizers  # noqa: F401
 from . import keras, io  # noqa: F401,E402
+from . import applications  # noqa: F401,E402
 from . import _export
 
 __version__ = "0.1.0"

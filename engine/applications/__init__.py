@@ -1,7 +1,7 @@
 """Pretrained feature extractors that ship with the app (weights under assets/models/, no download)."""
-from . import efficientnet_lite
+from . import audio, efficientnet_lite
+from .audio import AisfxEmbedding, AisfxEmbeddingNet, LogMelSpectrogram
 from .efficientnet_lite import EfficientNetLite0
 
-# Audio extractors join here: `from . import audio` and their builders.
-
-__all__ = ["efficientnet_lite", "EfficientNetLite0"]
+__all__ = ["audio", "efficientnet_lite", "EfficientNetLite0", "AisfxEmbedding", "AisfxEmbeddingNet",
+           "LogMelSpectrogram"]

@@ -83,8 +83,34 @@ def _rebuild_parameter(data, requires_grad=False, backward_hooks=None, *unused):
     return data
 
 
+def _numpy_scalar(dtype, data):
+    # numpy.core.multiarray.scalar(dtype, raw bytes): how numpy pickles a scalar such as np.int64(3).
+    if not isinstance(dtype, np.dtype) or dtype.hasobject or not isinstance(data, bytes) or len(data) != dtype.itemsize:
+        raise CheckpointError(f"a numpy scalar of {dtype!r} from {type(data).__name__} is not plain data")
+    return np.frombuffer(data, dtype=dtype)[0]
+
+
+def _numpy_dtype(spec, align=False, copy=False):
+    dtype = np.dtype(spec)
+    if dtype.hasobject:
+        raise CheckpointError(f"numpy dtype {spec!r} holds Python objects")
+    return dtype
+
+
+def _latin1_bytes(text, encoding):
+    # Protocol-2 pickles write bytes as _codecs.encode(str, "latin1").
+    if encoding != "latin1" or not isinstance(text, str):
+        raise CheckpointError(f"_codecs.encode with {encoding!r} is not how a pickle stores bytes")
+    return text.encode("latin1")
+
+
 _ALLOWED_GLOBALS = {
     ("collections", "OrderedDict"): collections.OrderedDict,
+    # numpy scalars (a saved epoch count, aiSFX's dataset table); numpy 2 pickles name numpy._core.
+    ("numpy.core.multiarray", "scalar"): _numpy_scalar,
+    ("numpy._core.multiarray", "scalar"): _numpy_scalar,
+    ("numpy", "dtype"): _numpy_dtype,
+    ("_codecs", "encode"): _latin1_bytes,
     ("torch._utils", "_rebuild_tensor"): _rebuild_tensor,
     ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor,
     ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,

@@ -27,6 +27,13 @@ def read_bytes(path, source=None, limit=MAX_FILE_BYTES):
     return data
 
 
+def _current_umask():
+    """The process umask (reading it means setting it; this runs only around a file save)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_write(path):
     """Yield a temporary path beside `path`; on success it replaces `path` in one rename, else it vanishes.
@@ -42,6 +49,8 @@ def atomic_write(path):
         yield temporary
         with open(temporary, "rb+") as written:
             os.fsync(written.fileno())
+        # mkstemp creates the file readable by its owner only; give it what a plain open() would.
+        os.chmod(temporary, 0o666 & ~_current_umask())
         os.replace(temporary, path)
     finally:
         if os.path.exists(temporary):

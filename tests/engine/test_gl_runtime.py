@@ -108,6 +108,15 @@ def test_engine_without_gl_runs_on_cpu_and_says_why():
     assert lines[2] == "3.0"
 
 
+def test_exit_with_many_live_gl_tensors_does_not_hang(gl_backend):
+    """Tensors released while the interpreter exits must not wait on the stopped GL thread's full queue."""
+    code = (f"import engine as tf; tf.set_backend({gl_backend!r}); "
+            "kept = [tf.constant([float(i)]) for i in range(600)]; print(float(kept[-1][0]))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "599.0"
+
+
 def test_vertex_shader_passes_the_reference_compiler():
     from engine.backends.gl.runtime import validate_with_glslang
     validate_with_glslang(programs.VERTEX_SOURCE, "vert")

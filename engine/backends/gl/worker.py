@@ -5,6 +5,7 @@ result. Readbacks for `Tensor.data()` wait on a fence that the thread polls
 between commands, so no caller ever blocks on the GPU unless it asks to.
 """
 import queue
+import sys
 import threading
 from concurrent.futures import Future
 
@@ -42,6 +43,10 @@ class GLThread:
         """
         if threading.get_ident() == self._thread.ident:
             fn(*args)
+            return
+        if sys.is_finalizing() or not self._thread.is_alive():
+            # The interpreter is exiting and has stopped the GL thread: nothing would run this
+            # (tensors released at exit), and once the queue is full, waiting would hang the exit.
             return
         self._slots.acquire()
         self._queue.put((fn, args, None))

@@ -159,3 +159,14 @@ def test_a_failed_save_leaves_the_previous_file(tmp_path, monkeypatch):
         model.save(path)
     assert path.read_bytes() == before
     assert os.listdir(tmp_path) == ["m.keras"]
+
+
+def test_saved_files_are_readable_by_others_like_any_new_file(tmp_path):
+    model = K.Sequential([K.Input((2,)), L.Dense(1)])
+    previous = os.umask(0o022)
+    try:
+        for name in ("m.keras", "m.h5"):
+            model.save(str(tmp_path / name))
+            assert os.stat(tmp_path / name).st_mode & 0o777 == 0o644
+    finally:
+        os.umask(previous)
