@@ -16,6 +16,7 @@ Calls on symbolic `KerasTensor`s (functional models) are handled by
 import collections
 import inspect
 import threading
+import weakref
 
 import numpy as np
 
@@ -72,6 +73,10 @@ def _recording_build(build):
     build_wrapper._records_build = True
     return build_wrapper
 
+
+
+# Layers holding add_loss() values not yet cleared by an outermost call.
+_LAYERS_WITH_LOSSES = weakref.WeakSet()
 
 class Layer(SymbolicCallMixin):
     """Base class of every layer (Keras 3 semantics; see the module docstring for tracking and shapes)."""
@@ -311,6 +316,7 @@ class Layer(SymbolicCallMixin):
             if not isinstance(value, Tensor):
                 raise InvalidArgumentError(f"layer {self.name!r}: add_loss() takes tensors, got {value!r}")
             self._losses.append(value)
+            _LAYERS_WITH_LOSSES.add(self)
 
     @property
     def losses(self):
@@ -329,8 +335,14 @@ class Layer(SymbolicCallMixin):
         return losses
 
     def _clear_losses(self):
+        # Every outermost call clears its layers' losses; without pending losses anywhere (the usual
+        # case) that walk of the whole layer tree, hundreds of layers for an EfficientNet, is skipped.
+        if not _LAYERS_WITH_LOSSES:
+            return
         for layer in self._flatten_layers():
-            layer._losses.clear()
+            if layer._losses:
+                layer._losses.clear()
+                _LAYERS_WITH_LOSSES.discard(layer)
 
     # --- dtypes and specs ------------------------------------------------------------------------
     @property
