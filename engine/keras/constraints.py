@@ -100,28 +100,5 @@ for _cls in _CLASSES:
 _MODULE_OBJECTS = {**{cls.__name__: cls for cls in _CLASSES}, "max_norm": MaxNorm, "non_neg": NonNeg,
                    "unit_norm": UnitNorm, "min_max_norm": MinMaxNorm, "Constraint": Constraint}
 
-
-def serialize(constraint):
-    return serialization.serialize_keras_object(constraint)
-
-
-def deserialize(config, custom_objects=None):
-    return serialization.deserialize_keras_object(config, custom_objects=custom_objects,
-                                                  module_objects=_MODULE_OBJECTS)
-
-
-def get(identifier):
-    """A constraint from None, a name ("max_norm"), a serialized dict, or a callable (returned as is)."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, str):
-        cls = _MODULE_OBJECTS.get(identifier) or serialization.get_registered_object(identifier)
-        if cls is None:
-            raise InvalidArgumentError(f"unknown constraint {identifier!r}; known: max_norm, non_neg, unit_norm, "
-                                       "min_max_norm")
-        return cls() if isinstance(cls, type) else cls
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if callable(identifier):
-        return identifier
-    raise InvalidArgumentError(f"could not interpret constraint identifier: {identifier!r}")
+serialize, deserialize, get = serialization.module_functions(
+    "constraint", _MODULE_OBJECTS, "max_norm, non_neg, unit_norm, min_max_norm", Constraint)

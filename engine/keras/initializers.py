@@ -320,29 +320,5 @@ for _cls in _CLASSES:
 serialization.register_builtin(IdentityInitializer, "keras.initializers", "Identity")
 _MODULE_OBJECTS = {**{cls.__name__: cls for cls in _CLASSES}, **_NAMES}
 
-
-def serialize(initializer):
-    return serialization.serialize_keras_object(initializer)
-
-
-def deserialize(config, custom_objects=None):
-    return serialization.deserialize_keras_object(config, custom_objects=custom_objects,
-                                                  module_objects=_MODULE_OBJECTS)
-
-
-def get(identifier):
-    """An initializer from a name ("glorot_uniform"), a serialized dict, a class, or an initializer/callable."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, str):
-        cls = _MODULE_OBJECTS.get(identifier) or serialization.get_registered_object(identifier)
-        if cls is None:
-            raise InvalidArgumentError(f"unknown initializer {identifier!r}; known: {', '.join(sorted(_NAMES))}")
-        return cls() if isinstance(cls, type) else cls
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, type) and issubclass(identifier, Initializer):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise InvalidArgumentError(f"could not interpret initializer identifier: {identifier!r}")
+serialize, deserialize, get = serialization.module_functions(
+    "initializer", _MODULE_OBJECTS, ", ".join(sorted(_NAMES)), Initializer)

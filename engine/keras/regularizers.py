@@ -113,28 +113,5 @@ for _cls in _CLASSES:
 _MODULE_OBJECTS = {**{cls.__name__: cls for cls in _CLASSES}, "l1": L1, "l2": L2, "l1_l2": L1L2,
                    "orthogonal_regularizer": OrthogonalRegularizer, "Regularizer": Regularizer}
 
-
-def serialize(regularizer):
-    return serialization.serialize_keras_object(regularizer)
-
-
-def deserialize(config, custom_objects=None):
-    return serialization.deserialize_keras_object(config, custom_objects=custom_objects,
-                                                  module_objects=_MODULE_OBJECTS)
-
-
-def get(identifier):
-    """A regularizer from None, a name ("l2"), a serialized dict, or a callable (returned as is)."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, str):
-        cls = _MODULE_OBJECTS.get(identifier) or serialization.get_registered_object(identifier)
-        if cls is None:
-            raise InvalidArgumentError(f"unknown regularizer {identifier!r}; known: l1, l2, l1_l2, "
-                                       "orthogonal_regularizer")
-        return cls() if isinstance(cls, type) else cls
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if callable(identifier):
-        return identifier
-    raise InvalidArgumentError(f"could not interpret regularizer identifier: {identifier!r}")
+serialize, deserialize, get = serialization.module_functions(
+    "regularizer", _MODULE_OBJECTS, "l1, l2, l1_l2, orthogonal_regularizer", Regularizer)

@@ -250,3 +250,31 @@ def _resolve(name, module, custom_objects, module_objects, shown):
         raise ModelFormatError(f"unknown object {shown!r}: it is neither built in nor registered; pass it in "
                                "custom_objects or register it with register_keras_serializable()")
     return obj
+
+
+def module_functions(kind, module_objects, known_names, base_class):
+    """`serialize`, `deserialize` and `get` of a Keras module of objects (initializers, regularizers,
+    constraints): `get` takes None, a name, a serialized dict, a class or a callable."""
+    def serialize(obj):
+        return serialize_keras_object(obj)
+
+    def deserialize(config, custom_objects=None):
+        return deserialize_keras_object(config, custom_objects=custom_objects, module_objects=module_objects)
+
+    def get(identifier):
+        if identifier is None:
+            return None
+        if isinstance(identifier, str):
+            found = module_objects.get(identifier) or get_registered_object(identifier)
+            if found is None:
+                raise InvalidArgumentError(f"unknown {kind} {identifier!r}; known: {known_names}")
+            return found() if isinstance(found, type) else found
+        if isinstance(identifier, dict):
+            return deserialize(identifier)
+        if isinstance(identifier, type) and issubclass(identifier, base_class):
+            return identifier()
+        if callable(identifier):
+            return identifier
+        raise InvalidArgumentError(f"could not interpret {kind} identifier: {identifier!r}")
+
+    return serialize, deserialize, get
