@@ -1,0 +1,377 @@
+"""The main window: the start screen or the open project, the File menu, saving, autosave and recents."""
+import os
+
+from PySide6.QtCore import QThread, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QStackedWidget
+
+from app.capture import import_dataset
+from app.errors import AppError
+from app.ml import ImageFeatureExtractor
+from app.project import (PROJECT_EXTENSION, Autosaver, Project, load_project, recent_projects, recovery_files,
+                         remember_project, sample_project, save_project)
+from app.workers import BackgroundTask, describe_error
+
+from . import icons
+from .embedding import EmbeddingQueue
+from .export_dialog import ExportDialog
+from .start_screen import StartScreen
+from .training import TrainingController
+from .under_the_hood import UnderTheHoodDialog
+from .workspace import Workspace, describe_skipped
+
+PROJECT_FILTER = f"Glimmer projects (*{PROJECT_EXTENSION})"
+AUTOSAVE_CHECK_MS = 1000
+
+
+def load_recovered(path):
+    project = load_project(path)
+    project.path = None  # the recovery file belongs to the autosaver, not to the person
+    project.dirty = True
+    return project
+
+
+class MainWindow(QMainWindow):
+    """`extractor`: the image feature extractor every worker shares (tests may pass a small one)."""
+
+    def __init__(self, extractor=None):
+        super().__init__()
+        self.setWindowTitle("Glimmer")
+        self.setWindowIcon(icons.logo_icon())
+        self.resize(1280, 800)
+        self.setMinimumSize(900, 600)
+        self.project = None
+        self.autosaver = None
+        self.export_dialog = None
+        self._loading = None
+        self._unsubscribe = None
+        self.extractor = extractor or ImageFeatureExtractor()
+
+        self.start = StartScreen()
+        self.workspace = Workspace()
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.start)
+        self.stack.addWidget(self.workspace)
+        self.setCentralWidget(self.stack)
+
+        self.embeddings = EmbeddingQueue(self.extractor, self)
+        self.hood = UnderTheHoodDialog(self)
+        self.training = TrainingController(self.workspace.training, self.embeddings, self.extractor, self.hood, self)
+        self.training.classifier_changed.connect(self._on_classifier_changed)
+
+        self.start.new_requested.connect(self.new_project)
+        self.start.open_requested.connect(self.choose_project_file)
+        self.start.sample_requested.connect(self.open_sample)
+        self.start.recent_requested.connect(self.open_project)
+        self.start.recover_requested.connect(self.recover_project)
+        self.workspace.top_bar.name_edited.connect(self._rename_project)
+        self.workspace.top_bar.save_clicked.connect(self.save)
+        self.workspace.top_bar.export_clicked.connect(self.open_export)
+        self.workspace.training.under_the_hood_clicked.connect(self.show_under_the_hood)
+        self.workspace.training.settings_changed.connect(self._store_settings)
+        self._build_menus()
+
+        self._autosave_timer = QTimer(self, interval=AUTOSAVE_CHECK_MS)
+        self._autosave_timer.timeout.connect(self._autosave)
+        self._autosave_timer.start()
+        self.show_start()
+
+    def _build_menus(self):
+        file_menu = self.menuBar().addMenu("&File")
+        self.new_action = file_menu.addAction("&New image project", self.new_project, QKeySequence.New)
+        file_menu.addAction("&Open…", self.choose_project_file, QKeySequence.Open)
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addSeparator()
+        self.save_action = file_menu.addAction("&Save", self.save, QKeySequence.Save)
+        self.save_as_action = file_menu.addAction("Save &as…", self.choose_save_path, QKeySequence.SaveAs)
+        self.import_action = file_menu.addAction("&Import a dataset folder…", self.choose_dataset_folder)
+        self.export_action = file_menu.addAction("&Export model…", self.open_export, "Ctrl+E")
+        file_menu.addSeparator()
+        self.close_action = file_menu.addAction("&Close project", self.close_project, QKeySequence.Close)
+        file_menu.addAction("&Quit", self.close, QKeySequence.Quit)
+        edit_menu = self.menuBar().addMenu("&Edit")
+        self.undo_action = QAction("&Undo delete class", self, shortcut=QKeySequence.Undo)
+        self.undo_action.triggered.connect(self.workspace.undo_delete)
+        edit_menu.addAction(self.undo_action)
+        edit_menu.aboutToShow.connect(lambda: self.undo_action.setEnabled(self.workspace.can_undo()))
+        view_menu = self.menuBar().addMenu("&View")
+        view_menu.addAction("&Under the hood", self.show_under_the_hood, "Ctrl+U")
+
+    def _fill_recent_menu(self):
+        self.recent_menu.clear()
+        paths = recent_projects()
+        for path in paths:
+            self.recent_menu.addAction(os.path.basename(path), lambda p=path: self.open_project(p))
+        if not paths:
+            self.recent_menu.addAction("No recent projects").setEnabled(False)
+
+    def _update_actions(self):
+        has_project = self.project is not None
+        for action in (self.save_action, self.save_as_action, self.import_action, self.close_action):
+            action.setEnabled(has_project)
+        self.export_action.setEnabled(has_project and self.training.classifier is not None)
+        self.workspace.top_bar.export_button.setEnabled(self.training.classifier is not None)
+        self.workspace.top_bar.export_button.setToolTip(
+            "Save the trained model for TensorFlow.js or Keras" if self.training.classifier is not None
+            else "Train a model first")
+
+    # ---- screens --------------------------------------------------------------------------------------
+    def show_start(self, error=None):
+        self.start.set_recent(recent_projects())
+        recovery = recovery_files()
+        self.start.set_recovery(recovery[0] if recovery else None)
+        self.start.show_error(error)
+        self.stack.setCurrentWidget(self.start)
+        self.setWindowTitle("Glimmer")
+        self._update_actions()
+
+    def _show_project(self, project):
+        if self.project is not None and not self.close_project(show_start=False):
+            return
+        self.project = project
+        self.autosaver = Autosaver(project, interval_s=5, on_error=self._on_autosave_error)
+        self._unsubscribe = project.subscribe(lambda event, payload: self._update_save_state())
+        self.workspace.set_project(project)
+        self.embeddings.attach(project)
+        self.training.set_project(project)
+        if project.path:
+            remember_project(project.path)
+        self.stack.setCurrentWidget(self.workspace)
+        self._update_save_state()
+        self._update_actions()
+
+    def _on_classifier_changed(self, classifier):
+        self.workspace.preview.set_classifier(classifier)
+        self._update_actions()
+
+    def show_under_the_hood(self):
+        self.hood.show()
+        self.hood.raise_()
+
+    # ---- new / open -------------------------------------------------------------------------------------
+    def new_project(self):
+        project = Project(name="Untitled project")
+        project.add_class()
+        project.add_class()
+        project.dirty = False
+        self._show_project(project)
+
+    def choose_project_file(self):
+        path, _ = QFileDialog.getOpenFileName(self, "Open a project", "", PROJECT_FILTER)
+        if path:
+            self.open_project(path)
+
+    def open_sample(self):
+        """The bundled circles, squares and triangles as a new, unsaved project (try everything, no camera)."""
+        self._load(sample_project, "the sample project")
+
+    def reopen_last(self):
+        """Open the most recent project, if there is one (called at start-up)."""
+        paths = recent_projects()
+        if paths:
+            self.open_project(paths[0])
+
+    def open_project(self, path):
+        """Read `path` off the UI thread; a damaged or foreign file is a clear message, never a crash."""
+        self._load(load_project, os.path.basename(path), path)
+
+    def recover_project(self, path):
+        """Open the autosave of a never-saved project; it stays unsaved (Save asks where to keep it)."""
+        self._load(load_recovered, "the unsaved project", path)
+
+    def _load(self, function, description, *args):
+        if self._loading is not None:
+            return
+        self.statusBar().showMessage(f"Opening {description}…")
+        self._loading = BackgroundTask(function, *args, parent=self)
+        self._loading.succeeded.connect(self._show_project)
+        self._loading.failed.connect(self._open_failed)
+        self._loading.finished.connect(self._loading_done)
+        self._loading.start()
+
+    def is_loading(self):
+        return self._loading is not None
+
+    def _loading_done(self):
+        self._loading = None
+        self.statusBar().clearMessage()
+
+    def _open_failed(self, message):
+        if self.project is None:
+            self.show_start(error=f"Could not open the project (the file was left as it was). {message}")
+        else:
+            self.workspace.banner.show_message(f"Could not open the project. {message}", "error")
+
+    # ---- save -----------------------------------------------------------------------------------------
+    def save(self):
+        if self.project is None:
+            return False
+        if not self.project.path:
+            return self.choose_save_path()
+        return self.save_to(self.project.path)
+
+    def choose_save_path(self):
+        start = self.project.path or os.path.join(os.path.expanduser("~"), self.project.name + PROJECT_EXTENSION)
+        path, _ = QFileDialog.getSaveFileName(self, "Save project", start, PROJECT_FILTER)
+        if not path:
+            return False
+        if not path.endswith(PROJECT_EXTENSION):
+            path += PROJECT_EXTENSION
+        return self.save_to(path)
+
+    def save_to(self, path):
+        """Save the project as `path` (atomically); True when it worked, else the reason is shown."""
+        try:
+            save_project(self.project, path)
+        except AppError as error:
+            self.workspace.banner.show_message(f"Could not save: {describe_error(error)}", "error")
+            return False
+        self.autosaver.discard_recovery()
+        remember_project(path)
+        self._update_save_state()
+        return True
+
+    def _autosave(self):
+        if self.autosaver is not None and not self.training.is_training():
+            if self.autosaver.maybe_save():
+                self._update_save_state()
+
+    def _on_autosave_error(self, error):
+        self.workspace.banner.show_message(f"Autosave failed: {error}", "error")
+
+    def _update_save_state(self):
+        if self.project is None:
+            return
+        chip = self.workspace.top_bar.save_state
+        if not self.project.path:
+            chip.setText("Not saved yet")
+            chip.setToolTip("Kept for recovery automatically. Choose Save to keep it as a file.")
+        elif self.project.dirty:
+            chip.setText("Saving soon…")
+            chip.setToolTip(f"Changes are saved to {self.project.path} every few seconds")
+        else:
+            chip.setText("✓ All changes saved")
+            chip.setToolTip(self.project.path)
+        self.workspace.top_bar.show_name(self.project.name)
+        self.setWindowTitle(f"{self.project.name} – Glimmer")
+
+    def _rename_project(self, name):
+        if self.project is not None and name and name != self.project.name:
+            self.project.name = name
+            self._mark_changed()
+
+    def _store_settings(self):
+        if self.project is not None:
+            self.project.settings = self.workspace.training.advanced.settings(self.project.settings)
+            self._mark_changed()
+
+    def _mark_changed(self):
+        """The project's name and settings are plain attributes: tell the autosaver they changed."""
+        self.project.dirty = True
+        self.project.revision += 1
+        self._update_save_state()
+
+    # ---- import / export ---------------------------------------------------------------------------------
+    def choose_dataset_folder(self):
+        folder = QFileDialog.getExistingDirectory(self, "Import a dataset: one sub-folder of images per class")
+        if folder:
+            self.import_dataset(folder)
+
+    def import_dataset(self, folder):
+        """Add every sub-folder of `folder` as a class (or to the class of that name)."""
+        task = BackgroundTask(import_dataset, folder, parent=self)
+        task.succeeded.connect(self._add_dataset)
+        task.failed.connect(lambda message: self.workspace.banner.show_message(message, "error"))
+        self.workspace.banner.show_message("Reading the dataset…", "info")
+        self._dataset_task = task
+        task.start()
+
+    def _add_dataset(self, result):
+        classes, broken = result
+        by_name = {info.name: info for info in self.project.classes}
+        for name, images in classes.items():
+            info = by_name.get(name)
+            if info is None:
+                empty = [c for c in self.project.classes if not c.sample_ids and c.name.startswith("Class ")]
+                info = empty[0] if empty else self.project.add_class(name)
+                if info.name != name:
+                    self.project.rename_class(info.id, name)
+            self.workspace.add_images(info.id, [(f"{name}/{i}", image) for i, image in enumerate(images)])
+        if broken:
+            self.workspace.banner.show_message(describe_skipped(broken), "warning")
+        else:
+            self.workspace.banner.show_message(f"Imported {len(classes)} classes.", "info", timeout_s=6)
+
+    def open_export(self):
+        if self.training.classifier is None:
+            return None
+        folder = os.path.dirname(self.project.path) if self.project.path else os.path.expanduser("~")
+        default = os.path.join(folder, f"{self.project.name} model")
+        self.export_dialog = ExportDialog(self.training.classifier, default, self)
+        self.export_dialog.open()
+        return self.export_dialog
+
+    # ---- close --------------------------------------------------------------------------------------------
+    def close_project(self, show_start=True):
+        """Close the open project (asking first if it was never saved); False when the person cancels."""
+        if self.project is None:
+            return True
+        if not self._confirm_close():
+            return False
+        self.training.detach()
+        self.workspace.preview.stop()
+        self.embeddings.attach(None)
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        self.workspace.set_project(None)
+        self.project.close()
+        self.project = None
+        self.autosaver = None
+        self.hood.set_history(None)
+        if show_start:
+            self.show_start()
+        return True
+
+    def _confirm_close(self):
+        """Saved projects are flushed silently (autosave); a never-saved one with content asks first."""
+        if self.project.path:
+            try:
+                self.autosaver.flush()
+            except AppError as error:
+                self.workspace.banner.show_message(f"Could not save: {error}", "error")
+                return False
+            return True
+        if not self.project.dirty:
+            self.autosaver.discard_recovery()
+            return True
+        answer = self.ask_unsaved()
+        if answer == QMessageBox.Save:
+            return self.choose_save_path()
+        if answer == QMessageBox.Discard:
+            self.autosaver.discard_recovery()
+            return True
+        return False
+
+    def ask_unsaved(self):
+        return QMessageBox.question(
+            self, "Save this project?",
+            f"“{self.project.name}” has never been saved. Save it before closing?",
+            QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Save)
+
+    def closeEvent(self, event):
+        if not self.close_project(show_start=False):
+            event.ignore()
+            return
+        self.shutdown()
+        event.accept()
+
+    def shutdown(self):
+        """Stop every background thread and wait for it (a QThread must not outlive its object)."""
+        self._autosave_timer.stop()
+        self.training.detach()
+        self.workspace.preview.shutdown()
+        self.embeddings.shutdown()
+        for thread in self.findChildren(QThread):
+            thread.wait()
