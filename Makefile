@@ -8,16 +8,24 @@ SYSTEM_PACKAGES := python3-venv libegl1 libegl-mesa0 libgl1-mesa-dri libopengl0 
 	xvfb xauth libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 \
 	libfontconfig1 libdbus-1-3 libglib2.0-0 fonts-dejavu-core libportaudio2 glslang-tools
 
-.PHONY: run test system node bench clean
+.PHONY: run test system node bench package clean
 
 run: $(VENV)/.installed
 	$(PY) main.py
 
+# The suite, then the packaged app is built and started once (its --self-test), as the release would be.
 test: $(VENV)/.installed-test $(NODE_CHECK)/node_modules/.installed
 	$(PY) -m pytest -q -n 2 --dist loadfile
+	$(MAKE) package
 
 bench: $(VENV)/.installed-test
 	$(PY) main.py bench
+
+# The one-folder app in dist/glimmer/ (start it with dist/glimmer/glimmer), checked by its own --self-test.
+package: $(VENV)/.installed-package
+	$(PY) -m PyInstaller --noconfirm --clean --log-level WARN --distpath dist --workpath build/pyinstaller \
+		packaging/glimmer.spec
+	dist/glimmer/glimmer --self-test
 
 system:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
@@ -51,5 +59,9 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.created
 	$(PY) -m pip install -q -e '.[test]'
 	touch $@ $(VENV)/.installed
 
+$(VENV)/.installed-package: pyproject.toml $(VENV)/.created
+	$(PY) -m pip install -q -e '.[package]'
+	touch $@ $(VENV)/.installed
+
 clean:
-	rm -rf $(VENV) build *.egg-info $(NODE_CHECK)/node_modules
+	rm -rf $(VENV) build dist *.egg-info $(NODE_CHECK)/node_modules

@@ -7,9 +7,18 @@
     python main.py predict    classify image files (one JSON line per file)
     python main.py export     export a trained project (TF.js, Keras, HDF5)
     python main.py bench      print the engine benchmark tables
+    python main.py --self-test   a quick headless check that this installation works (prints OK)
 """
 import os
 import sys
+
+# The app runs its own threads (window, embedding, training, preview) beside numpy's BLAS, whose
+# worker threads spin while waiting: on a 2-core machine under load, training a head took 56 s with
+# OpenBLAS's default 2 threads and 3.8 s with 1, and the preview ran at 5 fps instead of 17
+# (bench/app.py, 2026-11-26). Half the cores, set before numpy loads; a user's own setting wins.
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, str(max(1, (os.cpu_count() or 2) // 2)))
+del _variable
 
 APP_NAME = "Glimmer"
 
@@ -63,6 +72,11 @@ def cmd_gui(args):
     return run_app(args)
 
 
+def cmd_self_test(args):
+    from app.self_test import run_self_test
+    return run_self_test()
+
+
 def build_parser():
     from app.cli import OneLineParser, add_commands
     parser = OneLineParser(prog="glimmer", description="Train your own classifiers, offline.")
@@ -70,6 +84,8 @@ def build_parser():
     sub.add_parser("info", help="version, working backends and data folders").set_defaults(func=cmd_info)
     add_commands(sub)
     sub.add_parser("bench", help="print the engine benchmark tables").set_defaults(func=cmd_bench)
+    parser.add_argument("--self-test", dest="func", action="store_const", const=cmd_self_test,
+                        help="check headless that this installation works: prints OK, or why not")
     parser.set_defaults(func=cmd_gui)
     return parser
 
