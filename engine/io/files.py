@@ -55,3 +55,10 @@ def atomic_write(path):
     finally:
         if os.path.exists(temporary):
             os.remove(temporary)
+
+
+def h5py_module():
+    """h5py, imported on the first file written with it: reading never needs it (hdf5_reader.py), and
+    importing it costs every `import engine` about 25 ms."""
+    import h5py
+    return h5py

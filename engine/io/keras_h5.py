@@ -9,12 +9,12 @@ its root. Attributes larger than HDF5's 64 KB header limit are split as `name0`,
 import json
 import os
 
-import h5py
 import numpy as np
 
 from ..errors import ModelFormatError
 from .common import assign_weights, file_errors, match_keras2_weights, model_from_config, parse_json
 from .files import atomic_write, read_bytes
+from .files import h5py_module as _h5py
 from .hdf5_reader import H5Dataset, H5File, H5Group
 from .topology import KERAS2_VERSION, to_keras2
 from .weight_names import keras2_layer_weights
@@ -131,7 +131,7 @@ def save_h5_model(model, path):
     from ..keras.serialization import serialize_keras_object
     config = to_keras2(serialize_keras_object(model), where=f"model {model.name!r}")
     with atomic_write(path) as temporary:
-        with h5py.File(temporary, "w") as handle:
+        with _h5py().File(temporary, "w") as handle:
             handle.attrs["backend"] = "tensorflow"
             handle.attrs["keras_version"] = KERAS2_VERSION
             handle.attrs["model_config"] = json.dumps(config)
@@ -141,5 +141,5 @@ def save_h5_model(model, path):
 def save_legacy_h5_weights(model, path):
     """Write only `model`'s weights in tf_keras's `save_weights` `.h5` layout (the groups at the root)."""
     with atomic_write(path) as temporary:
-        with h5py.File(temporary, "w") as handle:
+        with _h5py().File(temporary, "w") as handle:
             _write_weights_group(model, handle)

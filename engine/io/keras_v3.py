@@ -11,11 +11,11 @@ import json
 import os
 import zipfile
 
-import h5py
 
 from ..errors import ModelFormatError
 from .common import assign_weights, file_errors, match_keras3_weights, model_from_config, parse_json
 from .files import MAX_FILE_BYTES, atomic_write, read_bytes
+from .files import h5py_module as _h5py
 from .hdf5_reader import H5Dataset, H5File, H5Group
 from .weight_names import keras3_weight_groups
 
@@ -107,7 +107,7 @@ def load_keras3_weights(model, root, source):
 
 
 def _write_keras3_weights(model, handle):
-    with h5py.File(handle, "w") as weights:
+    with _h5py().File(handle, "w") as weights:
         for path, layer, variables in keras3_weight_groups(model):
             group = weights.require_group(f"{path}/vars" if path else "vars")
             group.attrs["name"] = layer.name
