@@ -15,7 +15,10 @@ from ..dtypes import as_dtype, float32
 from ..errors import DTypeError, IncompatibleShapesError, InvalidArgumentError
 from ..runtime import run_kernel
 from ..tensor import Tensor
-from .binary import add
+from .binary import add, multiply
+from .creation import ones
+from .reduction import reduce_max
+from .unary import cast
 from .convert import binary_operands, broadcast_shapes, convert_to_tensor
 from .shape import as_int, as_int_list, concat, identity, normalize_axis, reshape
 
@@ -346,9 +349,6 @@ def unsorted_segment_sum(data, segment_ids, num_segments, name=None):
 def confusion_matrix(labels, predictions, num_classes=None, weights=None, dtype="int32", name=None):
     """Entry [i, j] counts (or sums the weights of) the samples of label i predicted as j; without
     `num_classes`, one more than the largest label or prediction."""
-    from .binary import multiply
-    from .reduction import reduce_max
-    from .unary import cast
     labels = convert_to_tensor(labels)
     predictions = convert_to_tensor(predictions)
     if tuple(labels.shape) != tuple(predictions.shape) or labels.ndim != 1:
@@ -360,11 +360,7 @@ def confusion_matrix(labels, predictions, num_classes=None, weights=None, dtype=
         largest = max(int(reduce_max(labels)), int(reduce_max(predictions))) if labels.size else -1
         num_classes = largest + 1
     num_classes = as_int(num_classes, "confusion_matrix", "num_classes")
-    if weights is None:
-        from .creation import ones
-        values = ones(labels.shape, float32)
-    else:
-        values = cast(weights, float32)
+    values = ones(labels.shape, float32) if weights is None else cast(weights, float32)
     cells = add(multiply(labels, num_classes), predictions)
     counts = unsorted_segment_sum(values, cells, num_classes * num_classes)
     return cast(reshape(counts, (num_classes, num_classes)), as_dtype(dtype))
