@@ -106,15 +106,14 @@ class GLBackend(Backend):
             plan = self._plans.get(spec.key)
             if plan is None:
                 compiled = self.runtime.program(self.path, spec.key) or self.thread.call(self._compile, spec)
-                # A ProgramSpec's key holds every shape, so its grid and bindings are fixed by the key;
-                # a ComputeSpec's key leaves the shapes out, so its grid comes with each call.
-                fixed_groups = None if isinstance(spec, programs.ComputeSpec) else self._groups(spec)
-                plan = self._plans[spec.key] = (compiled, fixed_groups, self._layout(spec))
+                plan = self._plans[spec.key] = (compiled, self._groups(spec), self._layout(spec))
             compiled, groups, layout = plan
+            if isinstance(spec, programs.ComputeSpec):
+                groups = spec.groups   # its key leaves the shapes out; a ProgramSpec's key fixes its grid
             uniforms = [(compiled.uniform_locations[name], kind, value)
                         for name, (kind, value) in spec.uniforms.items()]
             self.thread.submit(self._dispatch, compiled, [t.buffer for t in spec.inputs], out, uniforms,
-                               groups if groups is not None else self._groups(spec), layout)
+                               groups, layout)
         return Tensor(out, spec.out_shape, spec.out_dtype)
 
 
