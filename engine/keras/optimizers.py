@@ -1,3 +1,2 @@
 """`tf.keras.optimizers`: the engine's optimizers under Keras's names."""
 from ..optimizers import *  # noqa: F401,F403
-from ..optimizers import deserialize, get, schedules, serialize  # noqa: F401

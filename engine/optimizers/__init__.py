@@ -7,6 +7,9 @@ from .base import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
 
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adamax", "RMSprop", "Adagrad", "Adadelta", "schedules",
+           "serialize", "deserialize", "get"]
+
 # Built-in optimizers by lower-cased class name: Keras resolves "adam", "Adam" and "ADAM" alike.
 ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in (Optimizer, SGD, Adam, AdamW, Adamax, RMSprop, Adagrad,
                                                           Adadelta)}
