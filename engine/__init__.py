@@ -13,6 +13,7 @@ from .autodiff import (GradientTape, custom_gradient, grad, grads, stop_gradient
                        value_and_grads, variable_grads)
 from .memory import dispose, keep, memory, profile, tidy  # noqa: F401
 from .runtime import backends, get_backend, set_backend  # noqa: F401
+from .tracing import function  # noqa: F401
 from . import optimizers  # noqa: F401
 from . import keras, io  # noqa: F401,E402
 from . import applications  # noqa: F401,E402

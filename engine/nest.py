@@ -10,14 +10,15 @@ def flatten(structure):
 
 
 def pack_sequence_as(structure, flat):
-    leaves = iter(flat)
+    return _build(structure, iter(flat))
 
-    def build(node):
-        if isinstance(node, dict):
-            return {key: build(node[key]) for key in sorted(node)}
-        if isinstance(node, (list, tuple)):
-            items = [build(item) for item in node]
-            return type(node)(*items) if hasattr(node, "_fields") else type(node)(items)
-        return next(leaves)
 
-    return build(structure)
+# A module-level function, not a recursive closure: the closure's cell would make a reference
+# cycle holding the leaves, and tensors in a cycle wait for the garbage collector to free their memory.
+def _build(node, leaves):
+    if isinstance(node, dict):
+        return {key: _build(node[key], leaves) for key in sorted(node)}
+    if isinstance(node, (list, tuple)):
+        items = [_build(item, leaves) for item in node]
+        return type(node)(*items) if hasattr(node, "_fields") else type(node)(items)
+    return next(leaves)

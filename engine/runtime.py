@@ -50,6 +50,7 @@ class _Local(threading.local):
         self.scopes = []         # active tidy scopes
         self.profilers = []      # active profile recorders
         self.paused = 0          # > 0 while tape recording is paused
+        self.trace = None        # the tracing.Trace of a tf.function traced on this thread
 
 
 _local = _Local()
@@ -158,6 +159,8 @@ def run_kernel(name, inputs, attrs=None):
             placed[index] = move_to_backend(tensor, backend)
     attrs = attrs or {}
     local = _local
+    if local.trace is not None:
+        local.trace.saw_kernel(name, placed, attrs, backend)
     if local.profilers:
         outputs = _run_profiled(backend, name, kernel, placed, attrs)
     else:
@@ -214,6 +217,15 @@ def no_recording():
         yield
     finally:
         _local.paused -= 1
+
+
+def current_trace():
+    """The tracing.Trace recording this thread's kernels, or None."""
+    return _local.trace
+
+
+def set_trace(trace):
+    _local.trace = trace
 
 
 def active_tapes():

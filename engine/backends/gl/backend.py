@@ -10,9 +10,11 @@ from concurrent.futures import Future
 import numpy as np
 
 from ...errors import BackendError
+from ...runtime import current_trace
 from ...tensor import Tensor
 from ..base import Backend, DataBuffer
 from . import program as programs
+from . import replay as replays
 from .kernel import kernels_for
 from .runtime import array_from_words, capacity_for, get_runtime, pointer, words_of
 
@@ -38,6 +40,7 @@ class GlBuffer(DataBuffer):
 
 class GLBackend(Backend):
     path = None
+    can_replay = True     # tf.function replays recorded dispatches (engine/tracing.py, replay.py)
 
     def __init__(self):
         super().__init__()
@@ -72,10 +75,12 @@ class GLBackend(Backend):
         return buffer
 
     def read(self, buffer, shape, dtype):
+        _refuse_trace("it reads a tensor's value (numpy(), or a kernel that runs on the cpu)")
         words = self.thread.call(self._download, buffer) if buffer.words else np.zeros(0, np.uint32)
         return array_from_words(words, shape, dtype)
 
     def read_async(self, buffer, shape, dtype):
+        _refuse_trace("it reads a tensor's value (data())")
         future = Future()
         if not buffer.words:
             future.set_result(array_from_words(np.zeros(0, np.uint32), shape, dtype))
@@ -112,9 +117,28 @@ class GLBackend(Backend):
                 groups = spec.groups   # its key leaves the shapes out; a ProgramSpec's key fixes its grid
             uniforms = [(compiled.uniform_locations[name], kind, value)
                         for name, (kind, value) in spec.uniforms.items()]
-            self.thread.submit(self._dispatch, compiled, [t.buffer for t in spec.inputs], out, uniforms,
-                               groups, layout)
+            inputs = [t.buffer for t in spec.inputs]
+            trace = current_trace()
+            if trace is not None and trace.backend is self:
+                trace.steps.append((compiled, inputs, out, uniforms, groups, layout))
+            self.thread.submit(self.dispatch, compiled, inputs, out, uniforms, groups, layout)
         return Tensor(out, spec.out_shape, spec.out_dtype)
+
+    # --- tf.function replays -----------------------------------------------------------------
+    def make_replay_plan(self, trace, argument_buffers, output_buffers):
+        return replays.build_plan(trace, argument_buffers, output_buffers)
+
+    def replay(self, plan, arguments, variables):
+        """Queue a whole recorded trace as one GL-thread command; returns the buffer of each output leaf."""
+        returned = {index: GlBuffer(self, *plan.step_sizes[index]) for index in replays.returned_steps(plan)}
+        self.thread.submit(replays.run_plan, self, plan, arguments, variables, returned)
+        return replays.output_buffers(plan, arguments, variables, returned)
+
+
+def _refuse_trace(reason):
+    trace = current_trace()
+    if trace is not None:
+        trace.refuse(reason)
 
 
 _SSBO = 0x90D2                          # GL_SHADER_STORAGE_BUFFER
@@ -194,7 +218,8 @@ class GLComputeBackend(GLBackend):
             hot.glBindBufferRange(_SSBO, first + part, buffer.gl_name, part * part_bytes, size)
             bound.pop(first + part, None)
 
-    def _dispatch(self, compiled, inputs, out, uniforms, groups, layout):
+    def dispatch(self, compiled, inputs, out, uniforms, groups, layout):
+        """On the GL thread: run one program into `out` (a fresh GL object from the pool)."""
         hot = self.runtime.hot
         if self.runtime.current_program != compiled.name:
             hot.glUseProgram(compiled.name)
@@ -254,7 +279,8 @@ class GLFragmentBackend(GLBackend):
     def _layout(spec):
         return None
 
-    def _dispatch(self, compiled, inputs, out, uniforms, groups, layout):
+    def dispatch(self, compiled, inputs, out, uniforms, groups, layout):
+        """On the GL thread: render one program into `out` (a fresh texture from the pool)."""
         GL, hot = self.runtime.GL, self.runtime.hot
         extent = programs.texture_extent(out.words)
         out.gl_name = self.runtime.acquire_texture(extent)

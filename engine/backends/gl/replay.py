@@ -1,0 +1,98 @@
+"""Replaying the programs a tf.function trace dispatched (engine/tracing.py), all in one GL-thread command.
+
+A trace records each dispatch as (program, input buffers, output buffer, uniforms, grid, binding
+layout). The plan names every buffer by where a replay finds it: the call's arguments, the
+current buffer of a Variable, a constant the trace holds (weights it folded, scalars it
+uploaded), or the output of an earlier step. Step outputs get GL objects from the pool as
+eager dispatches do, and go back to it right after the last step that reads them; the
+function's outputs become new tensors of their own, so a later replay never overwrites them.
+"""
+_ARGUMENT, _VARIABLE, _CONSTANT, _STEP = range(4)
+
+
+class StepOutput:
+    """A replayed step's output that no caller sees: only its size and, while alive, its GL object."""
+
+    __slots__ = ("words", "gl_name")
+
+    def __init__(self, words):
+        self.words = words
+        self.gl_name = None
+
+
+class ReplayPlan:
+    __slots__ = ("steps", "step_sizes", "release_after", "outputs", "constants")
+
+    def __init__(self, steps, step_sizes, release_after, outputs, constants):
+        self.steps = steps                  # [(compiled, [(kind, index)], uniforms, groups, layout)]
+        self.step_sizes = step_sizes        # (words, nbytes) of each step's output
+        self.release_after = release_after  # [step indices whose output the step at this index reads last]
+        self.outputs = outputs              # [(kind, index) or None] per output leaf of the function
+        self.constants = constants          # buffers the plan keeps alive
+
+
+def build_plan(trace, argument_buffers, output_buffers):
+    """(ReplayPlan, [Variables in the order the plan reads them]) from the trace's recorded dispatches."""
+    arguments = {}
+    for index, buffer in enumerate(argument_buffers):
+        arguments.setdefault(id(buffer), index)
+    variables, variable_index = [], {}
+    constants, constant_index = [], {}
+    produced = {}                                   # id(buffer) -> step index
+
+    def locate(buffer):
+        key = id(buffer)
+        if key in produced:
+            return _STEP, produced[key]
+        if key in arguments:
+            return _ARGUMENT, arguments[key]
+        if key in trace.variables:
+            if key not in variable_index:
+                variable_index[key] = len(variables)
+                variables.append(trace.variables[key][1])
+            return _VARIABLE, variable_index[key]
+        if key not in constant_index:
+            constant_index[key] = len(constants)
+            constants.append(buffer)
+        return _CONSTANT, constant_index[key]
+
+    steps, step_sizes, last_read = [], [], {}
+    for compiled, inputs, out, uniforms, groups, layout in trace.steps:
+        sources = [locate(buffer) for buffer in inputs]
+        for kind, index in sources:
+            if kind == _STEP:
+                last_read[index] = len(steps)
+        produced[id(out)] = len(steps)
+        steps.append((compiled, sources, uniforms, groups, layout))
+        step_sizes.append((out.words, out.nbytes))
+    outputs = [None if buffer is None else locate(buffer) for buffer in output_buffers]
+    returned = {index for kind, index in filter(None, outputs) if kind == _STEP}
+    release_after = [[] for _ in steps]
+    for step in range(len(steps)):
+        if step not in returned:
+            release_after[last_read.get(step, step)].append(step)
+    return ReplayPlan(steps, step_sizes, release_after, outputs, constants), variables
+
+
+def returned_steps(plan):
+    """Indices of the steps whose outputs the function returns (each becomes a tensor of the caller's)."""
+    return sorted({index for kind, index in filter(None, plan.outputs) if kind == _STEP})
+
+
+def run_plan(backend, plan, arguments, variables, returned):
+    """On the GL thread: dispatch every step, releasing step outputs once nothing later reads them."""
+    sources = (arguments, variables, plan.constants, [None] * len(plan.steps))
+    made = sources[_STEP]
+    for index, (compiled, inputs, uniforms, groups, layout) in enumerate(plan.steps):
+        out = returned.get(index) or StepOutput(plan.step_sizes[index][0])
+        made[index] = out
+        backend.dispatch(compiled, [sources[kind][slot] for kind, slot in inputs], out, uniforms, groups, layout)
+        for finished in plan.release_after[index]:
+            backend.recycle(made[finished])
+            made[finished] = None
+
+
+def output_buffers(plan, arguments, variables, returned):
+    """The buffer behind each output leaf of one replay (None for a leaf that is not a tensor)."""
+    sources = (arguments, variables, plan.constants, returned)
+    return [None if source is None else sources[source[0]][source[1]] for source in plan.outputs]

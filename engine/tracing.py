@@ -1,0 +1,193 @@
+"""`tf.function`: trace a Python function once per input signature, then replay what it sent to the GPU.
+
+A forward pass through a Keras model is hundreds of kernels, and on the GL backends each one
+costs tens of microseconds of Python (op checks, program lookup, queueing) while the GPU work
+itself is a few microseconds. A traced function runs the Python once per signature (the shapes
+and dtypes of its tensor arguments and the values of the others) while the backend records
+every program it dispatches; later calls with the same signature hand the whole recorded
+sequence to the GL thread at once. As with TensorFlow's tf.function, Python side effects happen
+while tracing only.
+
+What is replayed reads the current values of the Variables it used (so assigning new weights
+needs no retrace) and the arguments given to this call; every other tensor it read is a
+constant of the trace. A trace that cannot be replayed faithfully runs eagerly on every call,
+with a one-time warning naming the reason: it read a tensor's value back (numpy(), data(), or a
+kernel that runs on the cpu), or drew random numbers. Calls under an active GradientTape and
+calls on a backend that records nothing (cpu: numpy kernels have no dispatch queue to skip) run
+eagerly too, with identical results.
+"""
+import functools
+import threading
+import warnings
+import weakref
+
+import numpy as np
+
+from . import nest, runtime
+from .tensor import Tensor, Variable
+
+__all__ = ["function", "Function"]
+
+
+class Trace:
+    """What one tracing call saw: the Variables its kernels read, and why it cannot be replayed (if so)."""
+
+    def __init__(self, backend):
+        self.backend = backend
+        self.refused = None
+        self.variables = {}       # id(buffer) -> (buffer, Variable) for every Variable a kernel read
+        self.steps = []           # backend-specific records of the work it queued
+
+    def refuse(self, reason):
+        if self.refused is None:
+            self.refused = reason
+
+    def saw_kernel(self, name, inputs, attrs, backend):
+        if backend is not self.backend:
+            self.refuse(f"kernel {name!r} ran on {backend.name!r}, not on {self.backend.name!r}")
+        if "seed0" in attrs:
+            self.refuse(f"kernel {name!r} draws random numbers, which a replay would repeat")
+        for tensor in inputs:
+            if isinstance(tensor, Variable):
+                buffer = tensor.buffer
+                self.variables[id(buffer)] = (buffer, tensor)
+
+
+class _Plan:
+    __slots__ = ("replay", "variables", "outputs", "structure", "static_leaves")
+
+    def __init__(self, replay, variables, outputs, structure, static_leaves):
+        self.replay = replay                  # the backend's replay plan
+        self.variables = variables            # [weakref to Variable], in the order the replay plan reads them
+        self.outputs = outputs                # [(shape, dtype) or None] per output leaf (None: a static leaf)
+        self.structure = structure
+        self.static_leaves = static_leaves    # non-tensor output leaves, returned as traced
+
+
+def _signature(flat):
+    """A hashable key for the flat argument leaves, and the tensors among them."""
+    key, tensors, first_use = [], [], {}
+    for leaf in flat:
+        if isinstance(leaf, Tensor):
+            alias = first_use.setdefault(id(leaf.buffer), len(tensors))
+            key.append(("tensor", tuple(leaf.shape), leaf.dtype.name, alias))
+            tensors.append(leaf)
+        else:
+            try:
+                hash(leaf)
+                key.append(("value", type(leaf), leaf))
+            except TypeError:
+                key.append(("object", id(leaf)))
+    return tuple(key), tensors
+
+
+class Function:
+    """A Python function traced per input signature and replayed on backends that record (see the module)."""
+
+    def __init__(self, python_function, name=None):
+        functools.update_wrapper(self, python_function, updated=())
+        self.python_function = python_function
+        self.name = name or getattr(python_function, "__name__", type(python_function).__name__)
+        self._plans = {}          # (backend name, signature) -> _Plan, or the reason it runs eagerly
+        self._held = {}           # signature -> unhashable argument objects, kept so their ids stay theirs
+        self._lock = threading.Lock()
+        self._warned = set()
+        self.trace_count = 0
+
+    def __get__(self, instance, owner):
+        if instance is None:
+            return self
+        return functools.partial(self, instance)
+
+    def eager_reason(self, *args, **kwargs):
+        """Why a call with these arguments would run eagerly now, or None when it would replay a trace."""
+        backend = runtime.current_backend()
+        if not getattr(backend, "can_replay", False):
+            return f"backend {backend.name!r} records no dispatches"
+        key, _ = self._key(*_converted(args, kwargs))
+        plan = self._plans.get(key, "not traced yet for these argument shapes")
+        return plan if isinstance(plan, str) else None
+
+    @staticmethod
+    def _key(args, kwargs):
+        signature, tensors = _signature(nest.flatten((list(args), kwargs)))
+        return (runtime.current_backend().name, signature), tensors
+
+    def __call__(self, *args, **kwargs):
+        args, kwargs = _converted(args, kwargs)
+        backend = runtime.current_backend()
+        if not getattr(backend, "can_replay", False) or runtime.active_tapes() or runtime.current_trace():
+            return self.python_function(*args, **kwargs)
+        key, tensors = self._key(args, kwargs)
+        plan = self._plans.get(key)
+        if plan is None:
+            return self._trace(key, backend, tensors, args, kwargs)
+        if isinstance(plan, str):
+            return self.python_function(*args, **kwargs)
+        variables = [reference() for reference in plan.variables]
+        if any(variable is None for variable in variables):
+            # A Variable the trace read is gone (its layer was deleted and rebuilt): trace again.
+            with self._lock:
+                self._plans.pop(key, None)
+            return self._trace(key, backend, tensors, args, kwargs)
+        arguments = [runtime.move_to_backend(tensor, backend).buffer if tensor.buffer.backend is not backend
+                     else tensor.buffer for tensor in tensors]
+        buffers = backend.replay(plan.replay, arguments, [variable.buffer for variable in variables])
+        static = iter(plan.static_leaves)
+        leaves = [next(static) if spec is None else Tensor(buffer, spec[0], spec[1])
+                  for spec, buffer in zip(plan.outputs, buffers)]
+        return nest.pack_sequence_as(plan.structure, leaves)
+
+    def _trace(self, key, backend, tensors, args, kwargs):
+        trace = Trace(backend)
+        runtime.set_trace(trace)
+        try:
+            result = self.python_function(*args, **kwargs)
+        finally:
+            runtime.set_trace(None)
+        self.trace_count += 1
+        flat = nest.flatten(result)
+        reason = trace.refused
+        plan = None
+        if reason is None:
+            outputs = [leaf.buffer if isinstance(leaf, Tensor) else None for leaf in flat]
+            if any(buffer is not None and buffer.backend is not backend for buffer in outputs):
+                reason = "it returns a tensor that lives on another backend"
+            else:
+                replay, variables = backend.make_replay_plan(trace, [tensor.buffer for tensor in tensors], outputs)
+                plan = _Plan(replay, [weakref.ref(variable) for variable in variables],
+                             [None if leaf is None else (tuple(flat[i].shape), flat[i].dtype)
+                              for i, leaf in enumerate(outputs)],
+                             result, [leaf for leaf in flat if not isinstance(leaf, Tensor)])
+        with self._lock:
+            self._plans[key] = plan if reason is None else reason
+            self._held[key] = [leaf for leaf in nest.flatten((list(args), kwargs))
+                               if not isinstance(leaf, Tensor) and _unhashable(leaf)]
+        if reason is not None and reason not in self._warned:
+            self._warned.add(reason)
+            warnings.warn(f"tf.function {self.name!r} runs eagerly on {backend.name!r}: {reason}", RuntimeWarning,
+                          stacklevel=3)
+        return result
+
+
+def _unhashable(value):
+    try:
+        hash(value)
+        return False
+    except TypeError:
+        return True
+
+
+def _converted(args, kwargs):
+    """(args, kwargs) with numpy arrays made constant tensors: they join the signature by shape, not value."""
+    from .ops.convert import convert_to_tensor
+    flat = [convert_to_tensor(leaf) if isinstance(leaf, np.ndarray) else leaf
+            for leaf in nest.flatten((list(args), kwargs))]
+    return nest.pack_sequence_as((list(args), kwargs), flat)
+
+
+def function(func=None, *, name=None):
+    """tf.function: `@tf.function`, `tf.function(fn)` or `tf.function(model)`; see the module docstring."""
+    if func is None:
+        return lambda f: Function(f, name=name)
+    return Function(func, name=name)

@@ -1,0 +1,140 @@
+"""tf.function: traced once per signature, replayed on the GL backends, always equal to running eagerly."""
+import gc
+
+import numpy as np
+import pytest
+
+import engine as tf
+
+K = tf.keras
+RNG = np.random.default_rng(7)
+
+
+def _small_model():
+    inputs = K.Input((6, 6, 3))
+    x = K.layers.Conv2D(4, 3, padding="same", activation="relu")(inputs)
+    x = K.layers.BatchNormalization()(x)
+    x = K.layers.DepthwiseConv2D(3, padding="same")(x)
+    x = K.layers.GlobalAveragePooling2D()(x)
+    return K.Model(inputs, K.layers.Dense(3, activation="softmax")(x))
+
+
+def _images(batch=2):
+    return RNG.random((batch, 6, 6, 3), dtype=np.float32)
+
+
+def _replays(backend):
+    return backend != "cpu"
+
+
+def test_replay_matches_eager_and_reads_current_weights(backend):
+    model = _small_model()
+    fast = tf.function(model)
+    first, second = _images(), _images()
+    traced = fast(first, training=False).numpy()
+    np.testing.assert_allclose(traced, model(first, training=False).numpy(), rtol=0, atol=0)
+    replayed = fast(second, training=False)
+    np.testing.assert_allclose(replayed.numpy(), model(second, training=False).numpy(), rtol=0, atol=0)
+    if _replays(backend):
+        assert fast.eager_reason(second, training=False) is None
+    dense = model.layers[-1]
+    dense.kernel.assign(RNG.standard_normal(dense.kernel.shape).astype(np.float32))
+    np.testing.assert_allclose(fast(second, training=False).numpy(), model(second, training=False).numpy(),
+                               rtol=0, atol=0)
+    assert fast.trace_count == (1 if _replays(backend) else 0)
+
+
+def test_each_call_returns_tensors_of_its_own(backend):
+    fast = tf.function(lambda x: tf.nn.relu(x * 2.0 - 1.0) + 0.5)
+    first, second = _images(), _images()
+    out_first = fast(first)
+    expected_first = np.maximum(first * 2 - 1, 0) + 0.5
+    out_second = fast(second)
+    np.testing.assert_allclose(out_first.numpy(), expected_first, rtol=1e-6)
+    np.testing.assert_allclose(out_second.numpy(), np.maximum(second * 2 - 1, 0) + 0.5, rtol=1e-6)
+
+
+def test_new_shapes_and_python_values_trace_again(backend):
+    fast = tf.function(lambda x, scale: x * scale)
+    for shape, scale in (((2, 3), 2.0), ((2, 3), 3.0), ((4, 3), 2.0), ((2, 3), 2.0)):
+        values = RNG.random(shape, dtype=np.float32)
+        np.testing.assert_allclose(fast(values, scale).numpy(), values * scale, rtol=1e-6)
+    assert fast.trace_count == (3 if _replays(backend) else 0)
+
+
+def test_outputs_may_be_arguments_constants_and_python_values(backend):
+    constant = tf.constant([1.0, 2.0])
+    fast = tf.function(lambda x: {"same": x, "constant": constant, "sum": x + constant, "label": "ok"})
+    for _ in range(2):
+        values = RNG.random(2, dtype=np.float32)
+        out = fast(tf.constant(values))
+        np.testing.assert_array_equal(out["same"].numpy(), values)
+        np.testing.assert_array_equal(out["constant"].numpy(), [1.0, 2.0])
+        np.testing.assert_allclose(out["sum"].numpy(), values + [1.0, 2.0], rtol=1e-6)
+        assert out["label"] == "ok"
+
+
+def test_reading_a_value_while_tracing_runs_eagerly_with_a_warning(backend):
+    def halve_if_large(x):
+        return x / 2.0 if float(tf.reduce_max(x).numpy()) > 1.0 else x
+
+    fast = tf.function(halve_if_large)
+    if _replays(backend):
+        with pytest.warns(RuntimeWarning, match="reads a tensor's value"):
+            fast(tf.constant([4.0]))
+        assert "reads a tensor's value" in fast.eager_reason(tf.constant([0.5]))
+    # Every call runs the Python again, so the branch follows the data, as eager code does.
+    np.testing.assert_array_equal(fast(tf.constant([4.0])).numpy(), [2.0])
+    np.testing.assert_array_equal(fast(tf.constant([0.5])).numpy(), [0.5])
+
+
+def test_random_draws_are_not_frozen_into_a_replay(backend):
+    fast = tf.function(lambda x: x + tf.random.uniform(x.shape))
+    zeros = tf.zeros((64,))
+    if _replays(backend):
+        with pytest.warns(RuntimeWarning, match="random numbers"):
+            first = fast(zeros).numpy()
+    else:
+        first = fast(zeros).numpy()
+    assert not np.array_equal(first, fast(zeros).numpy())
+
+
+def test_under_a_gradient_tape_it_runs_eagerly_and_differentiates(backend):
+    weight = tf.Variable([[2.0], [3.0]])
+    fast = tf.function(lambda x: tf.reduce_sum(tf.matmul(x, weight) ** 2))
+    inputs = tf.constant([[1.0, 1.0]])
+    fast(inputs)
+    with tf.GradientTape() as tape:
+        loss = fast(inputs)
+    np.testing.assert_allclose(tape.gradient(loss, weight).numpy(), [[10.0], [10.0]])
+
+
+def test_replays_release_their_memory(backend):
+    model = _small_model()
+    fast = tf.function(model)
+    images = _images()
+    fast(images, training=False).numpy()
+    fast(images, training=False).numpy()
+    gc.collect()
+    before = tf.memory()
+    for _ in range(20):
+        fast(images, training=False).numpy()
+    gc.collect()
+    after = tf.memory()
+    assert after["num_tensors"] == before["num_tensors"]
+    assert after["num_bytes"] == before["num_bytes"]
+    if _replays(backend):
+        objects = after["backends"][backend]["gl_objects"]
+        assert objects == before["backends"][backend]["gl_objects"]
+
+
+def test_decorates_methods():
+    class Scaler:
+        def __init__(self, factor):
+            self.factor = factor
+
+        @tf.function
+        def __call__(self, x):
+            return x * self.factor
+
+    np.testing.assert_allclose(Scaler(3.0)(tf.constant([1.0, 2.0])).numpy(), [3.0, 6.0])
