@@ -25,9 +25,19 @@ constants) and its attrs are plain Python values.
 - matmul(a, b): batched a @ b (b is usually a constant).
 - resize_bilinear(x): size (h, w), half_pixel_centers (bool; TF 2's resize uses True).
 
-`Graph.evaluate` runs a graph with the engine's own ops on numpy arrays: the lowering's tests
-compare it with the Keras model it came from, and int8 calibration reads every tensor's range
-from it.
+Node attrs beyond an op's required ones are hints that writers may read and must otherwise ignore:
+
+- keep_float (bool): the TFLite int8 writer keeps this node in float32 (quantizing its inputs
+  and outputs around it). Lowering sets it on every node of the log-mel front end
+  (LogMelSpectrogram): an 8-bit power spectrum loses the quiet bands that the log brings back.
+
+Lowering's output: the graph's inputs are named after the model's InputLayers and its outputs
+after the layers that produce them; the batch dimension is None everywhere; every node's
+`layer` is the path of the Keras layer it came from ("outer_model/inner_model/layer").
+
+`Graph.evaluate` runs a graph with the engine's own ops (on the current backend) on numpy arrays:
+the lowering's tests compare it with the Keras model it came from, and int8 calibration reads
+every tensor's range from it.
 """
 import dataclasses
 
@@ -105,8 +115,11 @@ class Graph:
         self.tensors[info.name] = info
         return info.name
 
-    def add_node(self, op, inputs, shape, layer, name=None, dtype="float32", **attrs):
-        """Append `op` reading `inputs`; returns the name of its one output, whose shape the caller gives."""
+    def add_node(self, op, inputs, shape, layer, /, name=None, dtype="float32", **attrs):
+        """Append `op` reading `inputs`; returns the name of its one output, whose shape the caller gives.
+
+        The first four are positional-only, so that reshape's attr `shape` can be passed by keyword.
+        """
         if op not in OPS:
             raise ValueError(f"unknown graph op {op!r}")
         missing = [key for key in OPS[op] if key not in attrs]
@@ -126,8 +139,35 @@ class Graph:
     def consumers(self, tensor):
         return [node for node in self.nodes if tensor in node.inputs]
 
+    def rename_tensor(self, old, base):
+        """Give tensor `old` a unique name made from `base` everywhere it appears; returns the new name."""
+        if old == base:
+            return old
+        new = self.unique_name(base)
+        self.tensors[new] = dataclasses.replace(self.tensors.pop(old), name=new)
+        if old in self.constants:
+            self.constants[new] = self.constants.pop(old)
+
+        def renamed(names):
+            return tuple(new if name == old else name for name in names)
+
+        for node in self.nodes:
+            node.inputs, node.outputs = renamed(node.inputs), renamed(node.outputs)
+        self.inputs = [self.tensors[new] if entry.name == old else entry for entry in self.inputs]
+        self.outputs = [self.tensors[new] if entry.name == old else entry for entry in self.outputs]
+        return new
+
+    def remove_unused_constants(self):
+        """Drop the constants no node reads (rewrites such as BatchNormalization folding leave them behind)."""
+        used = {name for node in self.nodes for name in node.inputs}
+        for name in [name for name in self.constants if name not in used]:
+            del self.constants[name]
+            del self.tensors[name]
+
     def evaluate(self, feeds, keep_all=False):
-        """Run the graph on the cpu backend. feeds: {input name: array} or a list in input order.
+        """Run the graph with the engine's ops on the current backend.
+
+        feeds: {input name: array} or a list in input order.
 
         Returns {output name: np.ndarray}, or every tensor's value when keep_all (for calibration).
         """
