@@ -1,10 +1,11 @@
 """Glimmer: the desktop app by default, or a command-line sub-command.
 
     python main.py            the app (headless demo when there is no display)
-    python main.py info       version, working backends, where data is kept
+    python main.py info       version, working backends, microphones, where data is kept
     python main.py demo       train the bundled sample project headless and print the results
-    python main.py train      train an image classifier from a folder of class folders
-    python main.py predict    classify image files (one JSON line per file)
+    python main.py train      train an image or sound classifier from a folder of class folders (--type audio)
+    python main.py predict    classify image files (one JSON line per file) or sound files (one per window, then
+                              one per file)
     python main.py export     export a trained project (TF.js, Keras, HDF5)
     python main.py bench      print the engine benchmark tables
     python main.py --self-test   a quick headless check that this installation works (prints OK)
@@ -44,9 +45,26 @@ def cmd_info(args):
             print(f"  {name:<12} available   {details}")
         else:
             print(f"  {name:<12} unavailable {info['reason']}")
+    _print_microphones()
     print(f"data:  {data_dir()}")
     print(f"cache: {cache_dir()}")
     return 0
+
+
+def _print_microphones():
+    from app.capture import list_microphones
+    from app.errors import MicrophoneError
+    try:
+        microphones = list_microphones()
+    except MicrophoneError as exc:
+        print(f"microphones: unavailable: {exc}")
+        return
+    if not microphones:
+        print("microphones: none found (sound files and the synthetic microphone still work)")
+        return
+    print("microphones:")
+    for index, name in microphones:
+        print(f"  {index:<3} {name}")
 
 
 def cmd_bench(args):
@@ -81,7 +99,7 @@ def build_parser():
     from app.cli import OneLineParser, add_commands
     parser = OneLineParser(prog="glimmer", description="Train your own classifiers, offline.")
     sub = parser.add_subparsers(dest="command")
-    sub.add_parser("info", help="version, working backends and data folders").set_defaults(func=cmd_info)
+    sub.add_parser("info", help="version, working backends, microphones and data folders").set_defaults(func=cmd_info)
     add_commands(sub)
     sub.add_parser("bench", help="print the engine benchmark tables").set_defaults(func=cmd_bench)
     parser.add_argument("--self-test", dest="func", action="store_const", const=cmd_self_test,

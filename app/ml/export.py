@@ -1,8 +1,11 @@
 """Exporting a trained classifier as one model file that other tools run as they are.
 
-The exported model is the whole pipeline (Rescaling -> extractor -> head): raw RGB float32
-[N, 224, 224, 3] in 0..255 in, softmax scores in the order of labels.txt out. Next to it go
-labels.txt and README.md with ready-to-run Python and JavaScript snippets.
+The exported model is the whole pipeline. Image models: RGB float32 [N, 224, 224, 3] in 0..255 in
+(Rescaling -> extractor -> head). Sound models: a mono float32 waveform [N, window samples] at 44.1 kHz in
+(LogMelSpectrogram -> aiSFX -> head); their first layer is Glimmer's own, so its implementations for
+TF.js and Keras ship beside the model (assets/export/). Both give softmax scores in the order of
+labels.txt. Next to the model go labels.txt, metadata.json (labels, input; for sound the rate and the
+window) and README.md with ready-to-run Python and JavaScript snippets.
 """
 import datetime
 import json
@@ -13,64 +16,19 @@ import zipfile
 
 import engine as tf
 
+from ..audio import SAMPLE_RATE
 from ..errors import AppError
 from ..imaging import IMAGE_SIZE
+from .snippets import AUDIO_PREPARE_NOTE, IMAGE_PREPARE_NOTE, TFJS_VERSION, code_snippets, readme
 
-__all__ = ["EXPORT_FORMATS", "export", "parse_formats", "code_snippets"]
+__all__ = ["EXPORT_FORMATS", "export", "parse_formats", "code_snippets", "metadata", "EXPORT_ASSETS_DIR"]
 
 EXPORT_FORMATS = ("tfjs", "keras", "h5")
-_TFJS_VERSION = "4.22.0"
-
-_PREPARE_NOTE = ("Prepare images the way Glimmer does: centre-crop to a square, resize to 224x224 (bilinear), "
-                 "RGB values 0..255 as float32. The model normalises them itself.")
-
-_PYTHON = '''# pip install keras jax pillow     (or TensorFlow 2.16+, which includes Keras 3)
-import numpy as np
-from PIL import Image
-import keras
-
-model = keras.models.load_model("{model_file}")
-labels = open("labels.txt", encoding="utf-8").read().splitlines()
-
-
-def prepare(path):
-    """Centre square, 224x224 bilinear, RGB 0..255 float32, as Glimmer prepared its training images."""
-    image = Image.open(path).convert("RGB")
-    side = min(image.size)
-    left, top = (image.width - side) // 2, (image.height - side) // 2
-    image = image.crop((left, top, left + side, top + side)).resize((224, 224), Image.BILINEAR)
-    return np.asarray(image, dtype="float32")[None]
-
-
-scores = model.predict(prepare("photo.jpg"), verbose=0)[0]
-best = int(np.argmax(scores))
-print(labels[best], float(scores[best]))
-'''
-
-_JAVASCRIPT = '''<!-- Serve this folder over HTTP (python -m http.server) and open the page. -->
-<script src="https://cdn.jsdelivr.net/npm/@tensorflow/tfjs@{tfjs_version}/dist/tf.min.js"></script>
-<img id="photo" src="photo.jpg">
-<script type="module">
-const model = await tf.loadLayersModel("tfjs/model.json");
-const {{labels}} = await (await fetch("tfjs/metadata.json")).json();
-
-// Centre square, 224x224 bilinear, RGB 0..255 float32, as Glimmer prepared its training images.
-function prepare(image) {{
-  return tf.tidy(() => {{
-    const pixels = tf.browser.fromPixels(image);
-    const [height, width] = pixels.shape;
-    const side = Math.min(height, width);
-    const top = Math.floor((height - side) / 2), left = Math.floor((width - side) / 2);
-    const square = pixels.slice([top, left, 0], [side, side, 3]);
-    return tf.image.resizeBilinear(square, [224, 224]).toFloat().expandDims(0);
-  }});
-}}
-
-const scores = await model.predict(prepare(document.getElementById("photo"))).data();
-const best = scores.indexOf(Math.max(...scores));
-console.log(labels[best], scores[best]);
-</script>
-'''
+# The layer implementations that sound models need elsewhere.
+EXPORT_ASSETS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                                 "assets", "export")
+_LAYER_JS = "log_mel_spectrogram.js"
+_LAYER_PY = "log_mel_spectrogram.py"
 
 
 def parse_formats(formats):
@@ -90,29 +48,29 @@ def parse_formats(formats):
     return chosen
 
 
-def code_snippets(formats):
-    """{"python": ..., "javascript": ...}: ready-to-run code for the exported files (for the dialog and README)."""
-    snippets = {}
-    if "keras" in formats or "h5" in formats:
-        snippets["python"] = _PYTHON.format(model_file="model.keras" if "keras" in formats else "model.h5")
-    if "tfjs" in formats:
-        snippets["javascript"] = _JAVASCRIPT.format(tfjs_version=_TFJS_VERSION)
-    return snippets
-
-
-def _metadata(labels, model_name):
-    return {
+def metadata(classifier, model_name, background_label=None):
+    """The metadata.json of an export: labels and what the model takes (for sound: rate, window, background)."""
+    labels = list(classifier.labels)
+    common = {
         "modelName": model_name,
-        "labels": list(labels),
-        "imageSize": IMAGE_SIZE,
+        "labels": labels,
         "packageName": "glimmer",
         "packageVersion": tf.__version__,
-        "tfjsVersion": _TFJS_VERSION,
+        "tfjsVersion": TFJS_VERSION,
         "timeStamp": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "input": {"name": "image", "shape": [None, IMAGE_SIZE, IMAGE_SIZE, 3], "dtype": "float32",
-                  "range": [0, 255], "channels": "RGB", "preparation": _PREPARE_NOTE},
-        "output": {"activation": "softmax", "order": "labels"},
     }
+    if classifier.kind == "audio":
+        window = classifier.extractor.window_samples
+        return {**common, "sampleRate": SAMPLE_RATE, "windowSeconds": window / SAMPLE_RATE,
+                "backgroundLabel": background_label,
+                "input": {"name": "waveform", "shape": [None, window], "dtype": "float32", "range": [-1, 1],
+                          "channels": "mono", "preparation": AUDIO_PREPARE_NOTE},
+                "customLayers": {"LogMelSpectrogram": {"tfjs": _LAYER_JS, "keras": _LAYER_PY}},
+                "output": {"activation": "softmax", "order": "labels"}}
+    return {**common, "imageSize": IMAGE_SIZE,
+            "input": {"name": "image", "shape": [None, IMAGE_SIZE, IMAGE_SIZE, 3], "dtype": "float32",
+                      "range": [0, 255], "channels": "RGB", "preparation": IMAGE_PREPARE_NOTE},
+            "output": {"activation": "softmax", "order": "labels"}}
 
 
 def _write_text(path, text):
@@ -121,14 +79,25 @@ def _write_text(path, text):
     return path
 
 
-def _export_tfjs(model, dest, labels, model_name):
-    """dest/tfjs/ (model.json, shards, metadata.json, labels.txt) and dest/tfjs.zip of the same files."""
+def _copy_layer(name, folder):
+    """Copy a shipped layer implementation into `folder`; returns its path there."""
+    source = os.path.join(EXPORT_ASSETS_DIR, name)
+    if not os.path.isfile(source):
+        raise AppError(f"{source}: missing from this installation; sound models cannot be exported without it")
+    return shutil.copyfile(source, os.path.join(folder, name))
+
+
+def _export_tfjs(model, dest, labels, info, kind):
+    """dest/tfjs/ (model.json, shards, metadata.json, labels.txt, and the LogMelSpectrogram layer for sound
+    models) and dest/tfjs.zip of the same files."""
     target = os.path.join(dest, "tfjs")
     staging = tempfile.mkdtemp(prefix=".tfjs-", dir=dest)
     try:
         tf.keras.models.save_model(model, staging, format="tfjs")
-        _write_text(os.path.join(staging, "metadata.json"), json.dumps(_metadata(labels, model_name), indent=2))
+        _write_text(os.path.join(staging, "metadata.json"), json.dumps(info, indent=2))
         _write_text(os.path.join(staging, "labels.txt"), "\n".join(labels) + "\n")
+        if kind == "audio":
+            _copy_layer(_LAYER_JS, staging)
         # Replace a previous export as a whole, so no stale shard of an older model stays beside model.json.
         if os.path.isdir(target):
             shutil.rmtree(target)
@@ -145,41 +114,34 @@ def _export_tfjs(model, dest, labels, model_name):
     return [target, archive_path]
 
 
-def export(classifier, formats, dest, model_name="Glimmer model"):
-    """Write the classifier's full model in each of `formats` under `dest`; returns the paths written."""
+def export(classifier, formats, dest, model_name="Glimmer model", background_label=None):
+    """Write the classifier's full model in each of `formats` under `dest`; returns the paths written.
+
+    `background_label`: for sound models, the label of the background noise class (recorded in metadata.json,
+    so that users can tell "none of the sounds" from a detection).
+    """
     formats = parse_formats(formats)
     dest = os.path.abspath(os.fspath(dest))
+    kind = classifier.kind
     try:
         os.makedirs(dest, exist_ok=True)
         model = classifier.full_model()
         labels = classifier.labels
-        written = [_write_text(os.path.join(dest, "labels.txt"), "\n".join(labels) + "\n")]
+        info = metadata(classifier, model_name, background_label)
+        written = [_write_text(os.path.join(dest, "labels.txt"), "\n".join(labels) + "\n"),
+                   _write_text(os.path.join(dest, "metadata.json"), json.dumps(info, indent=2))]
         if "tfjs" in formats:
-            written += _export_tfjs(model, dest, labels, model_name)
-        if "keras" in formats:
-            path = os.path.join(dest, "model.keras")
-            tf.keras.models.save_model(model, path, format="keras")
-            written.append(path)
-        if "h5" in formats:
-            path = os.path.join(dest, "model.h5")
-            tf.keras.models.save_model(model, path, format="h5")
-            written.append(path)
-        written.append(_write_text(os.path.join(dest, "README.md"), _readme(formats, labels)))
+            written += _export_tfjs(model, dest, labels, info, kind)
+        for name in ("keras", "h5"):
+            if name in formats:
+                path = os.path.join(dest, f"model.{name}")
+                tf.keras.models.save_model(model, path, format=name)
+                written.append(path)
+        if kind == "audio" and ("keras" in formats or "h5" in formats):
+            written.append(_copy_layer(_LAYER_PY, dest))
+        window = classifier.extractor.window_samples if kind == "audio" else None
+        written.append(_write_text(os.path.join(dest, "README.md"),
+                                   readme(formats, labels, kind, window_samples=window, sample_rate=SAMPLE_RATE)))
     except OSError as exc:
         raise AppError(f"{dest}: could not write the export ({exc.strerror or exc})") from exc
     return written
-
-
-def _readme(formats, labels):
-    files = {"tfjs": "`tfjs/` (or `tfjs.zip`): TF.js layers model (`model.json`, weight shards, `metadata.json`)",
-             "keras": "`model.keras`: Keras 3 model", "h5": "`model.h5`: legacy Keras HDF5 model"}
-    lines = ["# Glimmer image classifier", "",
-             "Input: RGB float32 `[N, 224, 224, 3]`, values 0..255. Output: softmax scores in the order of "
-             "`labels.txt` (" + ", ".join(labels) + ").", "", _PREPARE_NOTE, "", "Files:", ""]
-    lines += [f"- {files[name]}" for name in formats] + ["- `labels.txt`: one label per line", ""]
-    snippets = code_snippets(formats)
-    if "python" in snippets:
-        lines += ["## Python", "", "```python", snippets["python"].rstrip(), "```", ""]
-    if "javascript" in snippets:
-        lines += ["## JavaScript (browser)", "", "```html", snippets["javascript"].rstrip(), "```", ""]
-    return "\n".join(lines)

@@ -7,11 +7,14 @@ import engine as tf
 from engine import applications
 from engine.applications import efficientnet_lite
 
-from ..imaging import IMAGE_SIZE
+from ..imaging import IMAGE_SIZE, prepare_image
 
-__all__ = ["ImageFeatureExtractor", "DEFAULT_EXTRACTOR"]
+__all__ = ["ImageFeatureExtractor", "DEFAULT_EXTRACTOR", "INPUT_MEAN", "INPUT_SCALE"]
 
 DEFAULT_EXTRACTOR = "efficientnet_lite0"
+# EfficientNet-Lite's input normalisation, (x - 127) / 128, inside the exported model as a Rescaling layer.
+INPUT_MEAN = 127.0
+INPUT_SCALE = 128.0
 
 
 class ImageFeatureExtractor:
@@ -19,7 +22,10 @@ class ImageFeatureExtractor:
 
     `model` replaces EfficientNet-Lite0 with any Keras model taking preprocessed [N, 224, 224, 3]
     images ((x - 127) / 128) to [N, d] vectors; tests use a small one where the network is not the point.
+    The audio counterpart, with the same interface, is app.ml.audio_extractor.AudioFeatureExtractor.
     """
+
+    kind = "image"
 
     def __init__(self, backend=None, model=None, name=None, batch_size=16):
         self.backend = backend
@@ -61,3 +67,21 @@ class ImageFeatureExtractor:
             batch = efficientnet_lite.preprocess_input(images[start:start + self.batch_size].astype(np.float32))
             vectors.append(np.asarray(model(tf.constant(batch), training=False).numpy(), dtype=np.float32))
         return np.concatenate(vectors)
+
+    def prepare_batch(self, images):
+        """A [N, 224, 224, 3] uint8 batch; images of other sizes are prepared (centre crop, resize) first."""
+        if isinstance(images, np.ndarray) and images.ndim == 4 and images.shape[1:] == (IMAGE_SIZE, IMAGE_SIZE, 3):
+            return images
+        prepared = [prepare_image(image) for image in images]
+        return np.stack(prepared) if prepared else np.zeros((0, IMAGE_SIZE, IMAGE_SIZE, 3), np.uint8)
+
+    def end_to_end(self, head):
+        """One Keras model: raw RGB float32 [N, 224, 224, 3] in 0..255 -> the head's outputs.
+
+        The preprocessing is a Rescaling layer inside the model, so users of the exported file never
+        have to guess the normalisation.
+        """
+        inputs = tf.keras.Input((IMAGE_SIZE, IMAGE_SIZE, 3), name="image")
+        x = tf.keras.layers.Rescaling(1.0 / INPUT_SCALE, offset=-INPUT_MEAN / INPUT_SCALE, name="preprocess")(inputs)
+        outputs = head(self.model(x))
+        return tf.keras.Model(inputs, outputs, name="glimmer_image_classifier")

@@ -14,18 +14,17 @@ import zipfile
 
 import numpy as np
 
+from ..audio import SAMPLE_RATE
 from ..errors import ProjectFormatError, ProjectSaveError
 from ..imaging import IMAGE_SIZE
-from .manifest import (EMBEDDINGS_NAME, FORMAT_NAME, FORMAT_VERSION, MANIFEST_NAME, MODEL_NAME, check_manifest,
-                       check_member_names, sample_member)
+from .manifest import (EMBEDDINGS_NAME, FORMAT_NAME, MANIFEST_NAME, MODEL_NAME, check_manifest, check_member_names,
+                       manifest_version, sample_member)
 from .model import ClassInfo, Project, Sample, TrainingSettings
 
 __all__ = ["save_project", "load_project", "write_project_copy", "PROJECT_EXTENSION"]
 
 PROJECT_EXTENSION = ".glimmer"
 _MAX_MANIFEST_BYTES = 64 << 20
-# A 224x224 RGB PNG is at most about 150 KB even uncompressed.
-_MAX_SAMPLE_BYTES = 1 << 20
 _MAX_EMBEDDINGS_BYTES = 4 << 30
 _MAX_MODEL_BYTES = 2 << 30
 
@@ -59,18 +58,31 @@ def _model_from_bytes(data, where):
 
 
 # --- saving ------------------------------------------------------------------------------------------
+def _class_entry(project, info):
+    entry = {"id": info.id, "name": info.name, "enabled": info.enabled}
+    if project.kind == "audio":
+        entry["background"] = info.is_background
+    entry["samples"] = [{"id": sample.id, "source": sample.source} for sample in project.samples_of(info.id)]
+    return entry
+
+
 def _manifest(project, embedding_ids):
-    return {
+    manifest = {
         "format": FORMAT_NAME,
-        "version": FORMAT_VERSION,
+        "version": manifest_version(project.kind),
         "kind": project.kind,
         "id": project.id,
         "name": project.name,
-        "image_size": IMAGE_SIZE,
+    }
+    if project.kind == "audio":
+        manifest["audio"] = {"sample_rate": SAMPLE_RATE, "window_seconds": project.window_seconds,
+                             "overlap": project.overlap}
+    else:
+        manifest["image_size"] = IMAGE_SIZE
+    return {
+        **manifest,
         "settings": project.settings.to_dict(),
-        "classes": [{"id": info.id, "name": info.name, "enabled": info.enabled,
-                     "samples": [{"id": sample.id, "source": sample.source} for sample in project.samples_of(info.id)]}
-                    for info in project.classes],
+        "classes": [_class_entry(project, info) for info in project.classes],
         "embeddings": ({"extractor": project.extractor_name or "", "sample_ids": embedding_ids}
                        if embedding_ids else None),
         "model": {"labels": project.model_labels()} if project.has_model else None,
@@ -86,8 +98,9 @@ def _write_archive(project, handle):
     with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         archive.writestr(MANIFEST_NAME, json.dumps(_manifest(project, embedding_ids), indent=1))
         for sample in project.all_samples():
-            member = sample_member(sample.id)
-            archive.writestr(member, project.encoded_image(sample), compress_type=zipfile.ZIP_STORED)
+            member = sample_member(sample.id, project.media.extension)
+            # Stored: PNG is compressed already, and float samples barely deflate.
+            archive.writestr(member, project.encoded_sample(sample), compress_type=zipfile.ZIP_STORED)
             members[sample.id] = member
         if embedding_ids:
             buffer = io.BytesIO()
@@ -258,7 +271,9 @@ def load_project(path):
         except (UnicodeDecodeError, ValueError) as exc:
             raise ProjectFormatError(f"{path}: damaged manifest (not valid JSON: {exc})") from exc
         check_manifest(path, manifest, set(names))
-        project = Project(name=manifest["name"])
+        audio = manifest.get("audio") if manifest["kind"] == "audio" else {}
+        project = Project(name=manifest["name"], kind=manifest["kind"], starter_classes=False,
+                          **{key: audio[key] for key in ("window_seconds", "overlap") if key in audio})
         project.id = manifest["id"]
         settings = manifest["settings"]
         project.settings = TrainingSettings(epochs=settings["epochs"], batch_size=settings["batch_size"],
@@ -267,13 +282,15 @@ def load_project(path):
                                             seed=settings["seed"])
         members = {}
         for entry in manifest["classes"]:
-            info = ClassInfo(id=entry["id"], name=entry["name"], enabled=entry["enabled"])
+            info = ClassInfo(id=entry["id"], name=entry["name"], enabled=entry["enabled"],
+                             is_background=entry.get("background", False))
             project.classes.append(info)
             for sample_entry in entry["samples"]:
                 sample = Sample(id=sample_entry["id"], class_id=info.id, source=sample_entry["source"])
-                member = sample_member(sample.id)
-                if archive.getinfo(member).file_size > _MAX_SAMPLE_BYTES:
-                    raise ProjectFormatError(f"{path}: {member} is implausibly large for a 224x224 picture")
+                member = sample_member(sample.id, project.media.extension)
+                if archive.getinfo(member).file_size > project.media.max_bytes:
+                    raise ProjectFormatError(f"{path}: {member} is implausibly large for one {project.kind} sample "
+                                             f"({archive.getinfo(member).file_size} bytes)")
                 project._adopt_sample(sample, info)
                 members[sample.id] = member
         _read_embeddings(archive, path, manifest, project)

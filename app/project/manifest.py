@@ -2,21 +2,29 @@
 
 Layout of the zip:
 
-    manifest.json            format, version, name, settings, classes with their samples, history
-    samples/<id>.png         one 224x224 RGB PNG per sample (stored, PNG is compressed already)
+    manifest.json            format, version, kind, name, settings, classes with their samples, history;
+                             audio projects: "audio" {sample_rate, window_seconds, overlap} and each
+                             class's "background" flag
+    samples/<id>.png         image projects: one 224x224 RGB PNG per sample (stored, PNG is compressed already)
+    samples/<id>.wav         audio projects: one float32 mono WAV clip of the window's length per sample
     embeddings.npy           float32 [n, d], rows in the order of manifest["embeddings"]["sample_ids"]
     model/head.keras         the trained head in Keras 3 format (labels in manifest["model"]["labels"])
+
+Versions: 1 is the image project; 2 added audio projects. A file says the lowest version that can
+read it (image projects still say 1), so older Glimmers keep opening image projects saved by this one.
 """
 import math
 import re
 
+from ..audio import MAX_OVERLAP, MAX_WINDOW_SECONDS, MIN_WINDOW_SECONDS, SAMPLE_RATE
 from ..errors import ProjectFormatError
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "MANIFEST_NAME", "EMBEDDINGS_NAME", "MODEL_NAME", "sample_member",
-           "check_member_names", "check_manifest"]
+           "manifest_version", "check_member_names", "check_manifest"]
 
 FORMAT_NAME = "glimmer-project"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+_FIRST_VERSION = {"image": 1, "audio": 2}
 MANIFEST_NAME = "manifest.json"
 EMBEDDINGS_NAME = "embeddings.npy"
 MODEL_NAME = "model/head.keras"
@@ -24,8 +32,13 @@ _ID = re.compile(r"^[0-9a-f]{32}$")
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
 
-def sample_member(sample_id):
-    return f"samples/{sample_id}.png"
+def sample_member(sample_id, extension=".png"):
+    return f"samples/{sample_id}{extension}"
+
+
+def manifest_version(kind):
+    """The version a project of `kind` is written with: the first one that knows the kind."""
+    return _FIRST_VERSION[kind]
 
 
 def check_member_names(path, names):
@@ -94,8 +107,19 @@ def check_manifest(path, manifest, member_names):
     if version > FORMAT_VERSION:
         raise ProjectFormatError(f"{path}: made by a newer Glimmer (project format {version}; this version reads "
                                  f"up to {FORMAT_VERSION}); update Glimmer to open it")
-    if manifest.get("kind") != "image":
-        raise ProjectFormatError(f"{path}: a {manifest.get('kind')!r} project; this version opens image projects")
+    kind = manifest.get("kind")
+    if kind not in _FIRST_VERSION:
+        raise ProjectFormatError(f"{path}: a {kind!r} project; this version opens image and audio projects")
+    if version < _FIRST_VERSION[kind]:
+        check.fail("version", f"{version} cannot hold {kind} projects")
+    extension = ".png"
+    if kind == "audio":
+        audio = check.dict(manifest.get("audio"), "audio")
+        if audio.get("sample_rate") != SAMPLE_RATE:
+            check.fail("audio.sample_rate", f"must be {SAMPLE_RATE}, not {audio.get('sample_rate')!r}")
+        check.number(audio.get("window_seconds"), "audio.window_seconds", MIN_WINDOW_SECONDS, MAX_WINDOW_SECONDS)
+        check.number(audio.get("overlap"), "audio.overlap", 0, MAX_OVERLAP)
+        extension = ".wav"
     check.str(manifest.get("name"), "name")
     check.id(manifest.get("id"), "id")
     settings = check.dict(manifest.get("settings"), "settings")
@@ -114,6 +138,11 @@ def check_manifest(path, manifest, member_names):
         class_ids.add(class_id)
         check.str(info.get("name"), where + ".name")
         check.bool(info.get("enabled"), where + ".enabled")
+        if check.bool(info.get("background", False), where + ".background"):
+            if kind != "audio":
+                check.fail(where + ".background", "is set, but only audio projects have a background class")
+            if any(other.get("background") for other in manifest["classes"][:i]):
+                check.fail(where + ".background", "is set on a second class")
         for j, sample in enumerate(check.list(info.get("samples"), where + ".samples")):
             sample_where = f"{where}.samples[{j}]"
             check.dict(sample, sample_where)
@@ -122,7 +151,7 @@ def check_manifest(path, manifest, member_names):
                 check.fail(sample_where + ".id", "repeats another sample's id")
             sample_ids.add(sample_id)
             check.str(sample.get("source"), sample_where + ".source")
-            if sample_member(sample_id) not in member_names:
+            if sample_member(sample_id, extension) not in member_names:
                 raise ProjectFormatError(f"{path}: sample {sample_id} of class {info['name']!r} is missing from "
                                          "the archive")
     embeddings = manifest.get("embeddings")

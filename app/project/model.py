@@ -1,4 +1,13 @@
-"""The image project: classes, samples, cached embeddings, settings, the trained model and its history.
+"""The project: its kind (image or audio), classes, samples, cached embeddings, settings, the trained model and
+its history.
+
+An image project's samples are 224x224 RGB pictures. An audio project's are float32 mono clips of
+`window_seconds` at SAMPLE_RATE (recordings are cut with `app.audio.cut_windows(signal,
+project.window_seconds, project.overlap)`); it has one background noise class
+(`ClassInfo.is_background`), which a new audio project starts with, beside one ordinary class, and
+which training needs at least MIN_BACKGROUND_SECONDS of (app.ml checks). The background class can be
+renamed, disabled or removed like any other (training then says what is missing); `add_class(...,
+background=True)` makes one again.
 
 No widgets here. Every change notifies subscribers with `fn(event, payload)`:
 
@@ -8,8 +17,8 @@ No widgets here. Every change notifies subscribers with `fn(event, payload)`:
     model_trained                                                                payload: history dict
     saved                                                                        payload: path
 
-All mutations happen on one thread (the UI thread); `load_image`, `thumbnail` and `embedding`
-may be called from worker threads.
+All mutations happen on one thread (the UI thread); `load_image`, `load_audio`, `load_inputs`, `thumbnail`
+and `embedding` may be called from worker threads.
 """
 import collections
 import dataclasses
@@ -18,16 +27,19 @@ import uuid
 
 import numpy as np
 
-from ..errors import ProjectFormatError
-from ..imaging import IMAGE_SIZE, decode_image, encode_png, prepare_image, thumbnail as make_thumbnail
+from ..audio import DEFAULT_OVERLAP, DEFAULT_WINDOW_SECONDS, SAMPLE_RATE, check_window
+from .media import media_for
 from .store import SampleStore
 
-__all__ = ["Sample", "ClassInfo", "TrainingSettings", "Project", "RemovedClass"]
+__all__ = ["Sample", "ClassInfo", "TrainingSettings", "Project", "RemovedClass", "PROJECT_KINDS",
+           "BACKGROUND_CLASS_NAME", "MIN_BACKGROUND_SECONDS"]
 
+PROJECT_KINDS = ("image", "audio")
+BACKGROUND_CLASS_NAME = "Background noise"
+# Teachable Machine's rule: the model learns what "nothing in particular" sounds like from this much of it.
+MIN_BACKGROUND_SECONDS = 20.0
 _THUMBNAIL_CACHE_SIZE = 2048
-_IMAGE_CACHE_SIZE = 64
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_PNG_SIZE = IMAGE_SIZE.to_bytes(4, "big") * 2
+_DECODED_CACHE_SIZE = 64
 
 
 def new_id():
@@ -36,7 +48,7 @@ def new_id():
 
 @dataclasses.dataclass(eq=False)
 class Sample:
-    """One example image of a class; its pixels live in the project's store (`project.load_image(sample)`)."""
+    """One example of a class (an image or a clip); its data lives in the project's store."""
     id: str
     class_id: str
     source: str = "camera"
@@ -44,8 +56,13 @@ class Sample:
 
     @property
     def image(self):
-        """The 224x224 RGB uint8 image, read on demand."""
+        """The 224x224 RGB uint8 image of an image sample, read on demand."""
         return self._project.load_image(self)
+
+    @property
+    def clip(self):
+        """The float32 mono clip of a sound sample, read on demand."""
+        return self._project.load_audio(self)
 
 
 @dataclasses.dataclass(eq=False)
@@ -54,6 +71,7 @@ class ClassInfo:
     name: str
     enabled: bool = True
     sample_ids: list = dataclasses.field(default_factory=list)
+    is_background: bool = False
 
 
 @dataclasses.dataclass
@@ -105,11 +123,24 @@ class _LRU:
 
 
 class Project:
-    """An image classification project (see the module docstring for events and threads)."""
+    """An image or audio classification project (see the module docstring for events and threads).
 
-    kind = "image"
+    `window_seconds` and `overlap` matter for audio projects only (None for image ones): every sample
+    is one window long; `overlap` is how recordings are cut and how far apart the live preview's
+    windows are. `starter_classes`: a new audio project gets its background class and one ordinary
+    class, named as add_class names it ("Class 2"); opening a file builds the project without them.
+    """
 
-    def __init__(self, name="Untitled project"):
+    def __init__(self, name="Untitled project", kind="image", window_seconds=DEFAULT_WINDOW_SECONDS,
+                 overlap=DEFAULT_OVERLAP, starter_classes=True):
+        if kind not in PROJECT_KINDS:
+            raise ValueError(f"unknown project kind {kind!r}; choose one of {', '.join(PROJECT_KINDS)}")
+        self.kind = kind
+        if kind == "audio":
+            self.window_seconds, self.overlap = check_window(window_seconds, overlap)
+        else:
+            self.window_seconds = self.overlap = None
+        self._media = media_for(kind, self.window_seconds)
         self.id = new_id()
         self.name = name
         self.path = None
@@ -129,8 +160,27 @@ class Project:
         self._store = SampleStore()
         self._subscribers = []
         self._removed = []
-        self._images = _LRU(_IMAGE_CACHE_SIZE)
+        self._decoded = _LRU(_DECODED_CACHE_SIZE)
         self._thumbnails = _LRU(_THUMBNAIL_CACHE_SIZE)
+        if kind == "audio" and starter_classes:
+            self.add_class(background=True)
+            self.add_class()
+            self.dirty = False
+
+    @property
+    def sample_rate(self):
+        """The rate of an audio project's clips (SAMPLE_RATE); None for an image project."""
+        return SAMPLE_RATE if self.kind == "audio" else None
+
+    @property
+    def media(self):
+        """How this project's samples are prepared, stored and read (app.project.media)."""
+        return self._media
+
+    @property
+    def window_samples(self):
+        """How many samples an audio project's clips hold; None for an image project."""
+        return self._media.window_samples if self.kind == "audio" else None
 
     # --- change notification ---------------------------------------------------------------------
     def subscribe(self, fn):
@@ -155,18 +205,44 @@ class Project:
     def _class_index(self, class_id):
         return self.classes.index(self.class_info(class_id))
 
-    def add_class(self, name=None):
-        """A new empty class at the end; default names are "Class 1", "Class 2", ... (the first unused)."""
+    def add_class(self, name=None, background=False):
+        """A new empty class at the end; default names are "Class 1", "Class 2", ... (the first unused).
+
+        `background`: the audio project's background noise class (default name "Background noise"); a
+        project has at most one.
+        """
+        if background:
+            if self.kind != "audio":
+                raise ValueError("only audio projects have a background noise class")
+            if self.background_class() is not None:
+                raise ValueError(f"the project already has a background noise class, "
+                                 f"{self.background_class().name!r}")
+            name = BACKGROUND_CLASS_NAME if name is None else name
         if name is None:
             used = {info.name for info in self.classes}
             number = len(self.classes) + 1
             while f"Class {number}" in used:
                 number += 1
             name = f"Class {number}"
-        info = ClassInfo(id=new_id(), name=str(name))
+        info = ClassInfo(id=new_id(), name=str(name), is_background=bool(background))
         self.classes.append(info)
         self._changed("class_added", info)
         return info
+
+    def background_class(self):
+        """The background noise class (ClassInfo) of an audio project, or None."""
+        return next((info for info in self.classes if info.is_background), None)
+
+    def background_seconds(self):
+        """Seconds of background noise the background class's samples hold: the length of one recording that
+        `cut_windows` cuts into that many windows (overlapping windows do not count their shared sound twice;
+        several shorter recordings count a little less than their sum). 0 without the class or samples."""
+        info = self.background_class()
+        count = len(info.sample_ids) if info is not None else 0
+        if count == 0:
+            return 0.0
+        hop = self.window_seconds * (1.0 - self.overlap)
+        return round((count - 1) * hop + self.window_seconds, 6)
 
     def rename_class(self, class_id, name):
         info = self.class_info(class_id)
@@ -218,15 +294,17 @@ class Project:
         return [info.name for info in self.classes if info.enabled]
 
     # --- samples -------------------------------------------------------------------------------
-    def add_sample(self, class_id, image, source="camera"):
-        """Add an image (any size; centre-cropped and resized to 224x224) to a class."""
+    def add_sample(self, class_id, data, source="camera"):
+        """Add a sample to a class: for an image project an image (any size; centre-cropped and resized to
+        224x224), for an audio project a float32 mono clip at SAMPLE_RATE of at most one window (a shorter
+        one is padded with silence; ValueError for a longer one)."""
         info = self.class_info(class_id)
-        prepared = prepare_image(image)
+        prepared = self._media.prepare(data)
         sample = Sample(id=new_id(), class_id=class_id, source=str(source), _project=self)
-        self._store.put(sample.id, encode_png(prepared))
+        self._store.put(sample.id, self._media.encode(prepared))
         self._samples[sample.id] = sample
         info.sample_ids.append(sample.id)
-        self._images.put(sample.id, prepared)
+        self._decoded.put(sample.id, prepared)
         self._changed("sample_added", sample)
         return sample
 
@@ -244,7 +322,7 @@ class Project:
         self.class_info(sample.class_id).sample_ids.remove(sample_id)
         self._embeddings.pop(sample_id, None)
         self._store.discard(sample_id)
-        self._images.drop(sample_id)
+        self._decoded.drop(sample_id)
         self._thumbnails.drop(sample_id)
         self._changed("sample_removed", sample)
 
@@ -270,35 +348,41 @@ class Project:
     def sample_count(self):
         return len(self._samples)
 
-    def load_image(self, sample):
-        """The sample's 224x224 RGB uint8 image (read from disk on demand, recent ones cached)."""
+    def _load(self, sample):
         sample_id = sample.id if isinstance(sample, Sample) else sample
-        image = self._images.get(sample_id)
-        if image is None:
-            data = self._store.read(sample_id)
-            # Check the header before decoding: a crafted file could hold a tiny PNG of enormous dimensions.
-            if data[:8] != _PNG_SIGNATURE or data[12:16] != b"IHDR" or data[16:24] != _PNG_SIZE:
-                raise ProjectFormatError(f"{self.path or self.name}: sample {sample_id} is not a "
-                                         f"{IMAGE_SIZE}x{IMAGE_SIZE} PNG image")
-            image = decode_image(data, f"sample {sample_id}")
-            self._images.put(sample_id, image)
-        return image
+        data = self._decoded.get(sample_id)
+        if data is None:
+            data = self._media.decode(self._store.read(sample_id), sample_id, self.path or self.name)
+            self._decoded.put(sample_id, data)
+        return data
 
-    def load_images(self, samples):
-        """[N, 224, 224, 3] uint8 batch of these samples."""
-        return np.stack([self.load_image(sample) for sample in samples]) if samples else (
-            np.zeros((0, 224, 224, 3), np.uint8))
+    def load_image(self, sample):
+        """An image sample's 224x224 RGB uint8 picture (read from disk on demand, recent ones cached)."""
+        if self.kind != "image":
+            raise TypeError(f"load_image: {self.name!r} is an {self.kind} project; use load_audio")
+        return self._load(sample)
 
-    def encoded_image(self, sample):
-        """The sample's PNG bytes as stored."""
+    def load_audio(self, sample):
+        """A sound sample's float32 mono clip of `window_samples` (read from disk on demand, recent ones cached)."""
+        if self.kind != "audio":
+            raise TypeError(f"load_audio: {self.name!r} is an {self.kind} project; use load_image")
+        return self._load(sample)
+
+    def load_inputs(self, samples):
+        """The batch the feature extractor takes: [N, 224, 224, 3] uint8 images or [N, window_samples] float32."""
+        return self._media.stack([self._load(sample) for sample in samples])
+
+    def encoded_sample(self, sample):
+        """The sample's bytes as stored (PNG for an image, WAV for a clip)."""
         return self._store.read(sample.id if isinstance(sample, Sample) else sample)
 
     def thumbnail(self, sample, size=96):
+        """A size x size RGB uint8 preview: the picture, or a clip's spectrogram (app.audio.spectrogram_image)."""
         sample_id = sample.id if isinstance(sample, Sample) else sample
         key = (sample_id, size)
         small = self._thumbnails.get(key)
         if small is None:
-            small = make_thumbnail(self.load_image(sample_id), size)
+            small = self._media.thumbnail(self._load(sample_id), size)
             self._thumbnails.put(key, small)
         return small
 

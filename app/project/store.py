@@ -1,8 +1,9 @@
-"""Where each sample's PNG lives: a member of the saved .glimmer file, or a file in a scratch folder.
+"""Where each sample's encoded bytes (PNG image, WAV clip) live: a member of the saved .glimmer file, or a file
+in a scratch folder.
 
-Images never all sit in memory (10,000 samples are about a gigabyte of pixels): a sample
-recorded since the last save is a PNG in a private scratch folder; after a save, or when a
-project is opened, it is read on demand from the project file, which stays open for reading.
+Samples never all sit in memory (10,000 images are about a gigabyte of pixels, 10,000 one-second clips
+1.7 GB): a sample recorded since the last save is a file in a private scratch folder; after a save,
+or when a project is opened, it is read on demand from the project file, which stays open for reading.
 """
 import os
 import shutil
@@ -17,7 +18,7 @@ __all__ = ["SampleStore"]
 
 
 class SampleStore:
-    """Encoded sample images by sample id; safe to read from worker threads while the UI thread writes."""
+    """Encoded samples by sample id; safe to read from worker threads while the UI thread writes."""
 
     def __init__(self):
         self._lock = threading.RLock()
@@ -30,7 +31,7 @@ class SampleStore:
 
     # --- reading -------------------------------------------------------------------------------
     def read(self, sample_id):
-        """The PNG bytes of `sample_id`; ProjectFormatError if the project file's copy is damaged."""
+        """The stored bytes of `sample_id`; ProjectFormatError if the project file's copy is damaged."""
         with self._lock:
             path = self._scratch.get(sample_id)
             if path is not None:
@@ -50,9 +51,9 @@ class SampleStore:
 
     # --- writing -------------------------------------------------------------------------------
     def put(self, sample_id, data):
-        """Keep `data` (PNG bytes) for `sample_id` in the scratch folder until the next save."""
+        """Keep `data` (encoded sample bytes) for `sample_id` in the scratch folder until the next save."""
         with self._lock:
-            path = os.path.join(self._scratch_folder(), sample_id + ".png")
+            path = os.path.join(self._scratch_folder(), sample_id)
             with open(path, "wb") as handle:
                 handle.write(data)
             self._scratch[sample_id] = path

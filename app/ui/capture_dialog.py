@@ -168,8 +168,8 @@ class CaptureDialog(QDialog):
 
     def _add_video_item(self, choice):
         if self.source_combo.findData(choice) < 0:
-            name = choice.partition(":")[2].replace("\\", "/").rsplit("/", 1)[-1]
-            self.source_combo.insertItem(self.source_combo.count() - 1, icons.icon("folder"), name, choice)
+            self.source_combo.insertItem(self.source_combo.count() - 1, icons.icon("folder"),
+                                         source_choice.file_name(choice), choice)
 
     def _on_source_chosen(self, _index):
         choice = self.source_combo.currentData()

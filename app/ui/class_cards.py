@@ -1,13 +1,16 @@
-"""The left column: one card per class (name, sample count, thumbnails, webcam and upload buttons).
+"""The left column: one card per class (name, sample count, thumbnails, record and upload buttons).
 
 Cards change the project directly for small edits (rename, enable, reorder, delete or move
-samples); recording, uploading and deleting a class go up as signals because the window owns
-the capture dialog, the file dialogs and the undo banner.
+samples); recording, uploading, playing a sound and deleting a class go up as signals because the
+window owns the capture dialog, the file dialogs, the sound output and the undo banner.
+In an audio project the background noise class says what it is for and how much of it training needs.
 """
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (QCheckBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QMenu, QPushButton,
                                QScrollArea, QSizePolicy, QToolButton, QVBoxLayout, QWidget)
+
+from app.project import MIN_BACKGROUND_SECONDS
 
 from . import icons, theme
 from .sample_grid import SampleGrid, SampleListModel, ThumbnailCache
@@ -27,13 +30,22 @@ class ColorDot(QWidget):
         painter.drawEllipse(self.rect().adjusted(1, 1, -1, -1))
 
 
+def describe_background(seconds):
+    """The background class's note: what it is for, and how much more training needs."""
+    purpose = "The room's everyday sound, without any of your sounds: the model learns what to ignore."
+    if seconds >= MIN_BACKGROUND_SECONDS:
+        return f"{purpose} ✓ {seconds:g} s recorded, enough to train."
+    return f"{purpose} Training needs at least {MIN_BACKGROUND_SECONDS:g} s: {seconds:g} s so far."
+
+
 class ClassCard(QFrame):
-    """One class; image files or folders dropped on it are added to it (`files_dropped`)."""
+    """One class; image or sound files and folders dropped on it are added to it (`files_dropped`)."""
 
     record_requested = Signal(str)
     upload_requested = Signal(str)
     delete_requested = Signal(str)
     files_dropped = Signal(str, list)
+    play_requested = Signal(str)
 
     def __init__(self, project, class_info, thumbnails, parent=None):
         super().__init__(parent)
@@ -67,16 +79,27 @@ class ClassCard(QFrame):
         header.addWidget(self.enabled_box)
         header.addWidget(self.menu_button)
 
+        # Only the background class of a sound project has this note (set in `refresh`).
+        self.background_note = QLabel(objectName="hint", wordWrap=True)
+        self.background_note.hide()
+
+        sounds = project.kind == "audio"
         self.model = SampleListModel(project, self.class_id, thumbnails, self)
-        self.grid = SampleGrid(self.model, self._other_classes)
+        self.grid = SampleGrid(self.model, self._other_classes, playable=sounds)
         self.grid.delete_requested.connect(self._delete_samples)
         self.grid.move_requested.connect(self._move_samples)
+        self.grid.play_requested.connect(self.play_requested)
 
-        self.record_button = QPushButton(icons.icon("camera"), "Webcam")
-        self.record_button.setToolTip("Record samples of this class from a camera")
+        if sounds:
+            self.record_button = QPushButton(icons.icon("microphone"), "Microphone")
+            self.record_button.setToolTip("Record sounds of this class with a microphone")
+        else:
+            self.record_button = QPushButton(icons.icon("camera"), "Webcam")
+            self.record_button.setToolTip("Record samples of this class from a camera")
         self.record_button.clicked.connect(lambda: self.record_requested.emit(self.class_id))
         self.upload_button = QPushButton(icons.icon("upload"), "Upload")
-        self.upload_button.setToolTip("Add image files or a folder of images to this class")
+        self.upload_button.setToolTip("Add sound files (WAV, FLAC, OGG…) or a folder of them to this class" if sounds
+                                      else "Add image files or a folder of images to this class")
         self.upload_button.clicked.connect(lambda: self.upload_requested.emit(self.class_id))
         buttons = QHBoxLayout()
         buttons.setSpacing(8)
@@ -88,6 +111,7 @@ class ClassCard(QFrame):
         layout.setContentsMargins(14, 10, 14, 14)
         layout.setSpacing(8)
         layout.addLayout(header)
+        layout.addWidget(self.background_note)
         layout.addWidget(self.grid)
         layout.addLayout(buttons)
         self.refresh()
@@ -134,6 +158,15 @@ class ClassCard(QFrame):
         self.model.refresh()
         count = self.model.rowCount()
         self.count_label.setText(f"{count} sample" + ("" if count == 1 else "s"))
+        self.background_note.setVisible(info.is_background)
+        if info.is_background:
+            seconds = self.project.background_seconds()
+            self.background_note.setText(describe_background(seconds))
+            style = "hint" if seconds >= MIN_BACKGROUND_SECONDS else "warningNote"
+            if self.background_note.objectName() != style:
+                self.background_note.setObjectName(style)
+                self.background_note.style().unpolish(self.background_note)
+                self.background_note.style().polish(self.background_note)
         self.grid.viewport().update()
 
     def _start_rename(self):
@@ -171,12 +204,16 @@ class ClassCard(QFrame):
 
 
 class ClassListPanel(QScrollArea):
-    """Every class card in project order, then a big "Add a class" button; follows project changes."""
+    """Every class card in project order, then a big "Add a class" button; follows project changes.
+
+    A sound project whose background noise class was deleted also offers to add one back.
+    """
 
     record_requested = Signal(str)
     upload_requested = Signal(str)
     delete_requested = Signal(str)
     files_dropped = Signal(str, list)
+    play_requested = Signal(str)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -192,8 +229,14 @@ class ClassListPanel(QScrollArea):
         self._layout.setSpacing(14)
         self.add_button = QPushButton(icons.icon("plus", theme.MUTED), "Add a class", objectName="dashed")
         self.add_button.setToolTip("Add another class to teach the model")
-        self.add_button.clicked.connect(self._add_class)
+        self.add_button.clicked.connect(lambda: self._add_class())
+        self.add_background_button = QPushButton(icons.icon("sound", theme.MUTED), "Add a background noise class",
+                                                 objectName="dashed")
+        self.add_background_button.setToolTip("Sound models need the room's everyday sound to tell yours apart")
+        self.add_background_button.clicked.connect(lambda: self._add_class(background=True))
+        self.add_background_button.hide()
         self._layout.addWidget(self.add_button)
+        self._layout.addWidget(self.add_background_button)
         self._layout.addStretch(1)
         self.setWidget(content)
         self._sync_timer = QTimer(self, singleShot=True, interval=0)
@@ -229,11 +272,15 @@ class ClassListPanel(QScrollArea):
         if card is not None:
             card.model.forget(sample_id)
 
-    def _add_class(self):
-        info = self.project.add_class()
+    def _add_class(self, background=False):
+        """A new class, scrolled into view with its name ready to type (the background class keeps its name)."""
+        info = self.project.add_class(background=background)
         self.sync()
         card = self.cards[info.id]
-        QTimer.singleShot(0, lambda: (self.ensureWidgetVisible(card), card._start_rename()))
+        if background:
+            QTimer.singleShot(0, lambda: self.ensureWidgetVisible(card))
+        else:
+            QTimer.singleShot(0, lambda: (self.ensureWidgetVisible(card), card._start_rename()))
 
     def sync(self):
         """Create, drop and reorder cards to match the project's classes, then refresh each."""
@@ -251,7 +298,9 @@ class ClassListPanel(QScrollArea):
                 card.upload_requested.connect(self.upload_requested)
                 card.delete_requested.connect(self.delete_requested)
                 card.files_dropped.connect(self.files_dropped)
+                card.play_requested.connect(self.play_requested)
                 self.cards[info.id] = card
             if self._layout.indexOf(card) != position:
                 self._layout.insertWidget(position, card)
             card.refresh()
+        self.add_background_button.setVisible(self.project.kind == "audio" and self.project.background_class() is None)

@@ -6,7 +6,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from . import theme
 
 ROW_HEIGHT = 28
-LABEL_WIDTH = 120
+LABEL_WIDTH = 140
 
 
 class ConfidenceBars(QWidget):

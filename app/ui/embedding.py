@@ -1,8 +1,9 @@
 """Keeps every sample's embedding computed in the background, as samples arrive.
 
 The project is only touched on the UI thread: this object picks the next few samples without an
-embedding, loads their images (small PNGs, a few milliseconds) and hands them to the
-EmbeddingWorker; the vectors come back as a signal and are stored with `set_embedding`.
+embedding, loads them (small PNGs or one-second WAVs, a few milliseconds) and hands them to the
+EmbeddingWorker with the project's extractor; the vectors come back as a signal and are stored
+with `set_embedding`.
 """
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -19,25 +20,27 @@ class EmbeddingQueue(QObject):
     idle = Signal()
     failed = Signal(str)
 
-    def __init__(self, extractor, parent=None):
+    def __init__(self, parent=None):
         super().__init__(parent)
         self._project = None
+        self._extractor = None
         self._unsubscribe = None
         self._in_flight = set()
-        self._extractor_name = extractor.name
-        self._worker = EmbeddingWorker(extractor, self)
+        self._worker = EmbeddingWorker(self)
         self._worker.embedded.connect(self._store)
         self._worker.failed.connect(self.failed)
         self._worker.start()
         self._pump_timer = QTimer(self, singleShot=True, interval=0)
         self._pump_timer.timeout.connect(self._pump)
 
-    def attach(self, project):
-        """Start keeping `project`'s embeddings (None: stop; a batch in flight for the old one is ignored)."""
+    def attach(self, project, extractor=None):
+        """Start keeping `project`'s embeddings with `extractor` (None, None: stop; a batch in flight for the
+        old project is ignored)."""
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
         self._project = project
+        self._extractor = extractor
         self._in_flight = set()
         if project is not None:
             self._unsubscribe = project.subscribe(self._on_change)
@@ -66,9 +69,9 @@ class EmbeddingQueue(QObject):
             self.remaining_changed.emit(0)
             self.idle.emit()
             return
-        images = np.stack([self._project.load_image(sample) for sample in batch])
+        inputs = self._project.load_inputs(batch)
         self._in_flight = {sample.id for sample in batch}
-        self._worker.submit([sample.id for sample in batch], images)
+        self._worker.submit([sample.id for sample in batch], inputs, self._extractor)
 
     def _store(self, sample_ids, vectors):
         if self._project is None or set(sample_ids) != self._in_flight:
@@ -80,6 +83,6 @@ class EmbeddingQueue(QObject):
         for sample_id, vector in zip(sample_ids, vectors):
             if sample_id in still_missing:
                 self._project.set_embedding(sample_id, np.asarray(vector, dtype=np.float32),
-                                            extractor_name=self._extractor_name)
+                                            extractor_name=self._extractor.name)
         self.remaining_changed.emit(len(self._project.missing_embeddings()))
         self._pump_timer.start()

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFileDialog
                                QLineEdit, QPlainTextEdit, QProgressBar, QPushButton, QTabWidget, QVBoxLayout,
                                QWidget)
 
+from app.audio import SAMPLE_RATE
 from app.ml import code_snippets, export
 from app.workers import BackgroundTask
 
@@ -19,10 +20,23 @@ FORMATS = (
 )
 
 
+def describe_input(classifier):
+    """What the exported model takes, in words, for the dialog's introduction."""
+    if classifier.kind == "audio":
+        window = classifier.extractor.window_samples
+        return (f"mono sound as float32 [N, {window}] ({window / SAMPLE_RATE:g} s at {SAMPLE_RATE} Hz, values "
+                "−1 to 1; the spectrogram is computed inside the model)")
+    return "RGB images as float32 [N, 224, 224, 3] with values 0–255"
+
+
 class ExportDialog(QDialog):
-    def __init__(self, classifier, default_folder, parent=None):
+    """`model_name` goes into metadata.json; `background_label` names a sound model's background noise class."""
+
+    def __init__(self, classifier, default_folder, model_name="Glimmer model", background_label=None, parent=None):
         super().__init__(parent)
         self.classifier = classifier
+        self.model_name = model_name
+        self.background_label = background_label
         self.written = []
         self._task = None
         self.setWindowTitle("Export model")
@@ -30,9 +44,9 @@ class ExportDialog(QDialog):
 
         title = QLabel("Export your model", objectName="heading")
         labels = ", ".join(classifier.labels)
-        intro = QLabel(f"The exported model is the whole pipeline, preprocessing included: it takes RGB images "
-                       f"as float32 [N, 224, 224, 3] with values 0–255 and returns one score per class, in the "
-                       f"order of labels.txt ({labels}).", objectName="muted", wordWrap=True)
+        self.intro_label = QLabel(f"The exported model is the whole pipeline, preprocessing included: it takes "
+                                  f"{describe_input(classifier)} and returns one score per class, in the order of "
+                                  f"labels.txt ({labels}).", objectName="muted", wordWrap=True)
 
         self.format_boxes = {}
         formats_layout = QVBoxLayout()
@@ -97,7 +111,7 @@ class ExportDialog(QDialog):
         layout.setContentsMargins(20, 18, 20, 16)
         layout.setSpacing(12)
         layout.addWidget(title)
-        layout.addWidget(intro)
+        layout.addWidget(self.intro_label)
         layout.addWidget(formats_group)
         layout.addLayout(folder_row)
         layout.addSpacing(4)
@@ -113,7 +127,7 @@ class ExportDialog(QDialog):
 
     def _update(self):
         formats = self.chosen_formats()
-        snippets = code_snippets(formats) if formats else {}
+        snippets = code_snippets(formats, self.classifier.kind) if formats else {}
         for index, (key, view) in enumerate(self.snippet_views.items()):
             view.setPlainText(snippets.get(key, ""))
             self.snippet_tabs.setTabEnabled(index, key in snippets)
@@ -134,7 +148,8 @@ class ExportDialog(QDialog):
 
     def start_export(self):
         folder = self.folder_edit.text().strip()
-        self._task = BackgroundTask(export, self.classifier, self.chosen_formats(), folder, parent=self)
+        self._task = BackgroundTask(export, self.classifier, self.chosen_formats(), folder, self.model_name,
+                                    self.background_label, parent=self)
         self._task.succeeded.connect(self._exported)
         self._task.failed.connect(self._failed)
         self._task.finished.connect(self._task_done)

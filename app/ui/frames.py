@@ -1,7 +1,7 @@
 """Showing camera frames and thumbnails: numpy RGB to QImage, and a view that marks the captured square."""
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap
+from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from . import theme
@@ -26,13 +26,15 @@ class FrameView(QWidget):
     """The latest frame, scaled to fit; outside the centre square (what gets captured) is dimmed.
 
     With no frame it shows a message instead: what to do next, or why the camera is not there.
+    `stretch`: the image fills the whole view whatever its shape (a spectrogram: time by frequency).
     """
 
-    def __init__(self, parent=None, square_guide=True, minimum=QSize(240, 180)):
+    def __init__(self, parent=None, square_guide=True, minimum=QSize(240, 180), stretch=False):
         super().__init__(parent)
         self._image = None
         self._message = ""
-        self._square_guide = square_guide
+        self._square_guide = square_guide and not stretch
+        self._stretch = stretch
         self._overlay = ""
         self.setMinimumSize(minimum)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
@@ -75,10 +77,19 @@ class FrameView(QWidget):
         painter.setPen(Qt.NoPen)
         painter.setBrush(QColor("#20242d"))
         painter.drawRoundedRect(area, 8, 8)
-        scale = min(area.width() / self._image.width(), area.height() / self._image.height())
-        width, height = self._image.width() * scale, self._image.height() * scale
-        target = QRectF(area.center().x() - width / 2, area.center().y() - height / 2, width, height)
-        painter.drawImage(target, self._image)
+        if self._stretch:
+            target = area
+            clip = QPainterPath()
+            clip.addRoundedRect(area, 8, 8)
+            painter.save()
+            painter.setClipPath(clip)
+            painter.drawImage(target, self._image)
+            painter.restore()
+        else:
+            scale = min(area.width() / self._image.width(), area.height() / self._image.height())
+            width, height = self._image.width() * scale, self._image.height() * scale
+            target = QRectF(area.center().x() - width / 2, area.center().y() - height / 2, width, height)
+            painter.drawImage(target, self._image)
         if self._square_guide and abs(width - height) > 1:
             side = min(width, height)
             square = QRectF(target.center().x() - side / 2, target.center().y() - side / 2, side, side)

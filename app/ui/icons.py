@@ -67,6 +67,29 @@ def _draw_folder(painter):
     painter.drawPath(path)
 
 
+def _draw_microphone(painter):
+    painter.drawRoundedRect(QRectF(9, 3, 6, 11), 3, 3)
+    path = QPainterPath(QPointF(5.5, 11))
+    path.cubicTo(QPointF(5.5, 19.5), QPointF(18.5, 19.5), QPointF(18.5, 11))
+    painter.drawPath(path)
+    painter.drawLine(QPointF(12, 17.5), QPointF(12, 21))
+    painter.drawLine(QPointF(8.5, 21), QPointF(15.5, 21))
+
+
+def _draw_sound(painter):
+    """A waveform: bars of different heights around the middle line."""
+    for x, half in ((4, 2), (7.5, 5), (11, 8), (14.5, 4), (18, 6.5), (21, 2.5)):
+        painter.drawLine(QPointF(x, 12 - half), QPointF(x, 12 + half))
+
+
+def _draw_play(painter):
+    path = QPainterPath(QPointF(8, 5))
+    path.lineTo(19, 12)
+    path.lineTo(8, 19)
+    path.closeSubpath()
+    painter.drawPath(path)
+
+
 def _draw_sparkle(painter):
     painter.drawPath(_star(QPointF(12, 12), 8.5, 2.2))
 
@@ -85,11 +108,13 @@ def _star(centre, outer, inner):
 
 
 _DRAWINGS = {"camera": _draw_camera, "upload": _draw_upload, "plus": _draw_plus, "chart": _draw_chart,
-             "image": _draw_image, "folder": _draw_folder, "sparkle": _draw_sparkle}
+             "image": _draw_image, "folder": _draw_folder, "sparkle": _draw_sparkle, "microphone": _draw_microphone,
+             "sound": _draw_sound, "play": _draw_play}
 
 
 def icon(name, color=theme.TEXT, size=24):
-    """The line icon `name` ("camera", "upload", "plus", "chart", "image", "folder", "sparkle") in `color`."""
+    """The line icon `name` ("camera", "upload", "plus", "chart", "image", "folder", "sparkle", "microphone",
+    "sound", "play") in `color`."""
     result = QIcon()
     for scale in (1, 2):
         pixmap = QPixmap(size * scale, size * scale)

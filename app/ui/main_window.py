@@ -5,9 +5,9 @@ from PySide6.QtCore import QThread, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QStackedWidget
 
-from app.capture import import_dataset
+from app.capture import import_audio_dataset, import_dataset, is_background_folder
 from app.errors import AppError
-from app.ml import ImageFeatureExtractor
+from app.ml import ImageFeatureExtractor, extractor_for
 from app.project import (PROJECT_EXTENSION, Autosaver, Project, load_project, recent_projects, recovery_files,
                          remember_project, sample_project, save_project)
 from app.workers import BackgroundTask, describe_error
@@ -18,7 +18,7 @@ from .export_dialog import ExportDialog
 from .start_screen import StartScreen
 from .training import TrainingController
 from .under_the_hood import UnderTheHoodDialog
-from .workspace import Workspace, describe_skipped
+from .workspace import Workspace
 
 PROJECT_FILTER = f"Glimmer projects (*{PROJECT_EXTENSION})"
 AUTOSAVE_CHECK_MS = 1000
@@ -32,9 +32,10 @@ def load_recovered(path):
 
 
 class MainWindow(QMainWindow):
-    """`extractor`: the image feature extractor every worker shares (tests may pass a small one)."""
+    """`extractor`, `audio_extractor`: the image and sound feature extractors the workers share (tests pass small
+    ones); others are made when a project needs them (a sound extractor per window length)."""
 
-    def __init__(self, extractor=None):
+    def __init__(self, extractor=None, audio_extractor=None):
         super().__init__()
         self.setWindowTitle("Glimmer")
         self.setWindowIcon(icons.logo_icon())
@@ -45,7 +46,9 @@ class MainWindow(QMainWindow):
         self.export_dialog = None
         self._loading = None
         self._unsubscribe = None
-        self.extractor = extractor or ImageFeatureExtractor()
+        self._extractors = {"image": extractor or ImageFeatureExtractor()}
+        if audio_extractor is not None:
+            self._extractors[("audio", audio_extractor.window_samples)] = audio_extractor
 
         self.start = StartScreen()
         self.workspace = Workspace()
@@ -54,12 +57,13 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.workspace)
         self.setCentralWidget(self.stack)
 
-        self.embeddings = EmbeddingQueue(self.extractor, self)
+        self.embeddings = EmbeddingQueue(self)
         self.hood = UnderTheHoodDialog(self)
-        self.training = TrainingController(self.workspace.training, self.embeddings, self.extractor, self.hood, self)
+        self.training = TrainingController(self.workspace.training, self.embeddings, self.hood, self)
         self.training.classifier_changed.connect(self._on_classifier_changed)
 
         self.start.new_requested.connect(self.new_project)
+        self.start.new_audio_requested.connect(self.new_audio_project)
         self.start.open_requested.connect(self.choose_project_file)
         self.start.sample_requested.connect(self.open_sample)
         self.start.recent_requested.connect(self.open_project)
@@ -79,6 +83,7 @@ class MainWindow(QMainWindow):
     def _build_menus(self):
         file_menu = self.menuBar().addMenu("&File")
         self.new_action = file_menu.addAction("&New image project", self.new_project, QKeySequence.New)
+        self.new_audio_action = file_menu.addAction("New &audio project", self.new_audio_project, "Ctrl+Shift+N")
         file_menu.addAction("&Open…", self.choose_project_file, QKeySequence.Open)
         self.recent_menu = file_menu.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
@@ -132,9 +137,10 @@ class MainWindow(QMainWindow):
         self.project = project
         self.autosaver = Autosaver(project, interval_s=5, on_error=self._on_autosave_error)
         self._unsubscribe = project.subscribe(lambda event, payload: self._update_save_state())
+        extractor = self.extractor_for(project)
         self.workspace.set_project(project)
-        self.embeddings.attach(project)
-        self.training.set_project(project)
+        self.embeddings.attach(project, extractor)
+        self.training.set_project(project, extractor)
         if project.path:
             remember_project(project.path)
         self.stack.setCurrentWidget(self.workspace)
@@ -149,6 +155,13 @@ class MainWindow(QMainWindow):
         self.hood.show()
         self.hood.raise_()
 
+    def extractor_for(self, project):
+        """The shared feature extractor for `project`'s kind of samples (made on first need; built on first use)."""
+        key = "image" if project.kind == "image" else ("audio", project.window_samples)
+        if key not in self._extractors:
+            self._extractors[key] = extractor_for(project)
+        return self._extractors[key]
+
     # ---- new / open -------------------------------------------------------------------------------------
     def new_project(self):
         project = Project(name="Untitled project")
@@ -156,6 +169,10 @@ class MainWindow(QMainWindow):
         project.add_class()
         project.dirty = False
         self._show_project(project)
+
+    def new_audio_project(self):
+        """A sound project: it starts with its background noise class and one class for a sound of your own."""
+        self._show_project(Project(name="Untitled sound project", kind="audio"))
 
     def choose_project_file(self):
         path, _ = QFileDialog.getOpenFileName(self, "Open a project", "", PROJECT_FILTER)
@@ -274,32 +291,50 @@ class MainWindow(QMainWindow):
 
     # ---- import / export ---------------------------------------------------------------------------------
     def choose_dataset_folder(self):
-        folder = QFileDialog.getExistingDirectory(self, "Import a dataset: one sub-folder of images per class")
+        what = "sound files" if self.project.kind == "audio" else "images"
+        folder = QFileDialog.getExistingDirectory(self, f"Import a dataset: one sub-folder of {what} per class")
         if folder:
             self.import_dataset(folder)
 
     def import_dataset(self, folder):
         """Add every sub-folder of `folder` as a class (or to the class of that name)."""
-        task = BackgroundTask(import_dataset, folder, parent=self)
+        if self.project.kind == "audio":
+            task = BackgroundTask(import_audio_dataset, folder, self.project.window_seconds, self.project.overlap,
+                                  parent=self)
+        else:
+            task = BackgroundTask(import_dataset, folder, parent=self)
         task.succeeded.connect(self._add_dataset)
         task.failed.connect(lambda message: self.workspace.banner.show_message(message, "error"))
         self.workspace.banner.show_message("Reading the dataset…", "info")
         self._dataset_task = task
         task.start()
 
+    def _dataset_class(self, name):
+        """The class that a dataset folder called `name` fills: the one of that name, the background class for
+        a background folder, an empty "Class n", or a new one."""
+        by_name = {info.name: info for info in self.project.classes}
+        if name in by_name:
+            return by_name[name]
+        if self.project.kind == "audio" and is_background_folder(name):
+            background = self.project.background_class()
+            return background if background is not None else self.project.add_class(background=True)
+        empty = [c for c in self.project.classes
+                 if not c.sample_ids and c.name.startswith("Class ") and not c.is_background]
+        info = empty[0] if empty else self.project.add_class(name)
+        if info.name != name:
+            self.project.rename_class(info.id, name)
+        return info
+
     def _add_dataset(self, result):
         classes, broken = result
-        by_name = {info.name: info for info in self.project.classes}
-        for name, images in classes.items():
-            info = by_name.get(name)
-            if info is None:
-                empty = [c for c in self.project.classes if not c.sample_ids and c.name.startswith("Class ")]
-                info = empty[0] if empty else self.project.add_class(name)
-                if info.name != name:
-                    self.project.rename_class(info.id, name)
-            self.workspace.add_images(info.id, [(f"{name}/{i}", image) for i, image in enumerate(images)])
+        for name, items in classes.items():
+            info = self._dataset_class(name)
+            if self.project.kind == "audio":
+                self.workspace.add_sounds(info.id, items)
+            else:
+                self.workspace.add_images(info.id, [(f"{name}/{i}", image) for i, image in enumerate(items)])
         if broken:
-            self.workspace.banner.show_message(describe_skipped(broken), "warning")
+            self.workspace.show_skipped(broken)
         else:
             self.workspace.banner.show_message(f"Imported {len(classes)} classes.", "info", timeout_s=6)
 
@@ -308,7 +343,11 @@ class MainWindow(QMainWindow):
             return None
         folder = os.path.dirname(self.project.path) if self.project.path else os.path.expanduser("~")
         default = os.path.join(folder, f"{self.project.name} model")
-        self.export_dialog = ExportDialog(self.training.classifier, default, self)
+        background = self.project.background_class() if self.project.kind == "audio" else None
+        background_label = background.name if background is not None and background.name in (
+            self.training.classifier.labels) else None
+        self.export_dialog = ExportDialog(self.training.classifier, default, self.project.name, background_label,
+                                          self)
         self.export_dialog.open()
         return self.export_dialog
 
@@ -321,7 +360,7 @@ class MainWindow(QMainWindow):
             return False
         self.training.detach()
         self.workspace.preview.stop()
-        self.embeddings.attach(None)
+        self.embeddings.attach(None, None)
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
@@ -371,7 +410,7 @@ class MainWindow(QMainWindow):
         """Stop every background thread and wait for it (a QThread must not outlive its object)."""
         self._autosave_timer.stop()
         self.training.detach()
-        self.workspace.preview.shutdown()
+        self.workspace.shutdown()
         self.embeddings.shutdown()
         for thread in self.findChildren(QThread):
             thread.wait()

@@ -2,11 +2,12 @@
 
 QListView with uniform item sizes lays out and paints only the visible cells, and the model asks
 the project for a thumbnail only when a cell is painted; an LRU cache keeps the recent ones.
+A sound's thumbnail is its spectrogram, with a play mark: double-click plays it.
 """
 from collections import OrderedDict
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPointF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPainterPath
 from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu
 
 from . import theme
@@ -31,12 +32,34 @@ class ThumbnailCache:
         if pixmap is not None:
             self._pixmaps.move_to_end(sample.id)
             return pixmap
-        pixmap = to_pixmap(self._project.thumbnail(sample)).scaled(
-            THUMB_SIZE, THUMB_SIZE, Qt.KeepAspectRatio, Qt.SmoothTransformation)
+        if self._project.kind == "audio":
+            pixmap = sound_thumbnail(self._project.thumbnail(sample))
+        else:
+            pixmap = to_pixmap(self._project.thumbnail(sample)).scaled(
+                THUMB_SIZE, THUMB_SIZE, Qt.KeepAspectRatio, Qt.SmoothTransformation)
         self._pixmaps[sample.id] = pixmap
         if len(self._pixmaps) > self._capacity:
             self._pixmaps.popitem(last=False)
         return pixmap
+
+
+def sound_thumbnail(spectrogram):
+    """A sound's spectrogram picture (RGB) as a THUMB_SIZE square with a small play mark in the top left corner,
+    where the high, usually quiet, pitches are: it hides the least of the sound."""
+    pixmap = to_pixmap(spectrogram).scaled(THUMB_SIZE, THUMB_SIZE, Qt.IgnoreAspectRatio, Qt.SmoothTransformation)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.Antialiasing)
+    painter.setPen(Qt.NoPen)
+    painter.setBrush(QColor(0, 0, 0, 120))
+    painter.drawEllipse(QPointF(11, 11), 7.5, 7.5)
+    mark = QPainterPath(QPointF(8.5, 7))
+    mark.lineTo(15, 11)
+    mark.lineTo(8.5, 15)
+    mark.closeSubpath()
+    painter.setBrush(QColor("white"))
+    painter.drawPath(mark)
+    painter.end()
+    return pixmap
 
 
 class SampleListModel(QAbstractListModel):
@@ -59,7 +82,8 @@ class SampleListModel(QAbstractListModel):
         if role == Qt.DecorationRole:
             return self._thumbnails.pixmap(sample)
         if role == Qt.ToolTipRole:
-            return f"Sample {index.row() + 1} · {sample.source}"
+            tip = f"Sample {index.row() + 1} · {sample.source}"
+            return tip + " · double-click to play" if self._project.kind == "audio" else tip
         if role == SAMPLE_ID_ROLE:
             return sample.id
         return None
@@ -93,15 +117,20 @@ class SampleListModel(QAbstractListModel):
 
 
 class SampleGrid(QListView):
-    """Thumbnails in rows that scroll; right-click or Delete to remove, right-click to move to another class."""
+    """Thumbnails in rows that scroll; right-click or Delete to remove, right-click to move to another class.
+
+    `playable`: the samples are sounds; double-click (or Play in the menu) asks for one to be played.
+    """
 
     delete_requested = Signal(list)
     move_requested = Signal(list, str)
+    play_requested = Signal(str)
 
-    def __init__(self, model, class_choices, parent=None):
+    def __init__(self, model, class_choices, playable=False, parent=None):
         """`class_choices()` returns [(class_id, name)] of the classes a sample may move to."""
         super().__init__(parent)
         self._class_choices = class_choices
+        self._playable = playable
         self.setModel(model)
         self.setViewMode(QListView.IconMode)
         self.setFlow(QListView.LeftToRight)
@@ -119,7 +148,11 @@ class SampleGrid(QListView):
         self.setFixedHeight(CELL_SIZE * VISIBLE_ROWS + 2 * self.frameWidth() + 6)
         self.setContextMenuPolicy(Qt.CustomContextMenu)
         self.customContextMenuRequested.connect(self._show_menu)
-        self.empty_text = "No samples yet. Record some with the webcam, upload images, or drop files here."
+        if playable:
+            self.empty_text = "No samples yet. Record some with the microphone, upload sound files, or drop them here."
+            self.doubleClicked.connect(lambda index: self.play_requested.emit(index.data(SAMPLE_ID_ROLE)))
+        else:
+            self.empty_text = "No samples yet. Record some with the webcam, upload images, or drop files here."
         model.rowsInserted.connect(lambda *_: self.scrollToBottom())
 
     def selected_ids(self):
@@ -151,6 +184,9 @@ class SampleGrid(QListView):
         ids = self.selected_ids()
         menu = QMenu(self)
         noun = "sample" if len(ids) == 1 else f"{len(ids)} samples"
+        if self._playable:
+            sample_id = index.data(SAMPLE_ID_ROLE)
+            menu.addAction(theme.standard_icon("MediaPlay"), "Play", lambda: self.play_requested.emit(sample_id))
         menu.addAction(theme.standard_icon("TrashIcon"), f"Delete {noun}", lambda: self.delete_requested.emit(ids))
         move_menu = menu.addMenu(f"Move {noun} to")
         choices = self._class_choices()

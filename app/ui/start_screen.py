@@ -1,9 +1,9 @@
-"""The first screen: start a new image project, open one, try the bundled sample, or pick a recent one."""
+"""The first screen: start a new image or sound project, open one, try the bundled sample, or pick a recent one."""
 import datetime
 import os
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton,
+from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton,
                                QSizePolicy, QVBoxLayout, QWidget)
 
 from . import icons, theme
@@ -39,6 +39,7 @@ class Tile(QPushButton):
 
 class StartScreen(QWidget):
     new_requested = Signal()
+    new_audio_requested = Signal()
     open_requested = Signal()
     sample_requested = Signal()
     recent_requested = Signal(str)
@@ -53,19 +54,23 @@ class StartScreen(QWidget):
         title_row.addWidget(logo)
         title_row.addWidget(title)
         title_row.addStretch(1)
-        tagline = QLabel("Teach your computer to recognise things in pictures: record or upload a few "
+        tagline = QLabel("Teach your computer to recognise things in pictures or sounds: record or upload a few "
                          "examples of each class, train in seconds, and use the model anywhere. "
                          "Everything stays on this computer.", objectName="muted", wordWrap=True)
-        self.new_button = Tile("plus", "New image project", "Record or upload examples")
+        self.new_button = Tile("image", "New image project", "Webcam pictures or image files")
+        self.new_audio_button = Tile("microphone", "New audio project", "Microphone recordings or sound files")
         self.open_button = Tile("folder", "Open a project…", "A .glimmer file")
         self.sample_button = Tile("sparkle", "Try the sample project", "Shapes, ready to train")
         self.new_button.clicked.connect(self.new_requested)
+        self.new_audio_button.clicked.connect(self.new_audio_requested)
         self.open_button.clicked.connect(self.open_requested)
         self.sample_button.clicked.connect(self.sample_requested)
-        tiles = QHBoxLayout()
+        tiles = QGridLayout()
         tiles.setSpacing(14)
-        for button in (self.new_button, self.open_button, self.sample_button):
-            tiles.addWidget(button)
+        tiles.addWidget(self.new_button, 0, 0)
+        tiles.addWidget(self.new_audio_button, 0, 1)
+        tiles.addWidget(self.open_button, 1, 0)
+        tiles.addWidget(self.sample_button, 1, 1)
 
         self.recover_box = QFrame(objectName="card")
         recover_layout = QHBoxLayout(self.recover_box)

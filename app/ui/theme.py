@@ -15,6 +15,7 @@ TEXT = "#1f2430"
 MUTED = "#5f6b7d"
 DANGER = "#c0392b"
 SUCCESS = "#1e8e4e"
+WARNING = "#b45309"
 
 # Distinct, readable on white; a class keeps its colour (by position) in cards, bars and charts.
 CLASS_COLORS = ("#2f6fde", "#e8710a", "#1e8e4e", "#c2185b", "#7b3fc4",
@@ -32,6 +33,7 @@ QLabel#heading {{ font-size: {BASE_POINT_SIZE + 3}pt; font-weight: 600; }}
 QLabel#title {{ font-size: {BASE_POINT_SIZE + 14}pt; font-weight: 700; }}
 QLabel#muted, QLabel#hint {{ color: {MUTED}; }}
 QLabel#error {{ color: {DANGER}; }}
+QLabel#warningNote {{ color: {WARNING}; }}
 QLabel#chip {{ background: #e8eef9; color: {ACCENT_DARK}; border-radius: 9px; padding: 2px 10px; }}
 QLabel#savedChip {{ color: {MUTED}; padding: 2px 6px; }}
 QLineEdit#projectName, QLineEdit#className {{

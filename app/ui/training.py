@@ -7,6 +7,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.errors import AppError
 from app.ml import Classifier, project_classifier, training_data
+from app.project import MIN_BACKGROUND_SECONDS
 from app.workers import TrainingWorker
 
 from .under_the_hood import engine_summary
@@ -25,11 +26,11 @@ class TrainingController(QObject):
     classifier_changed = Signal(object)
     epoch_ended = Signal(int, dict)
 
-    def __init__(self, panel, embeddings, extractor, hood, parent=None):
+    def __init__(self, panel, embeddings, hood, parent=None):
         super().__init__(parent)
         self.panel = panel
         self.embeddings = embeddings
-        self.extractor = extractor
+        self.extractor = None
         self.hood = hood
         self.project = None
         self.classifier = None
@@ -48,11 +49,13 @@ class TrainingController(QObject):
         embeddings.failed.connect(lambda message: self._show_idle(f"Could not prepare samples: {message}"))
 
     # ---- project ------------------------------------------------------------------------------------
-    def set_project(self, project):
+    def set_project(self, project, extractor):
+        """Follow `project`, whose samples `extractor` embeds (the trained model sits on top of it)."""
         self.cancel()
         if self._unsubscribe is not None:
             self._unsubscribe()
         self.project = project
+        self.extractor = extractor
         self._waiting = False
         self._stale = False
         self._unsubscribe = project.subscribe(self._on_change)
@@ -68,6 +71,7 @@ class TrainingController(QObject):
             self._unsubscribe()
             self._unsubscribe = None
         self.project = None
+        self.extractor = None
         self._set_classifier(None)
 
     def _on_change(self, event, payload):
@@ -81,7 +85,14 @@ class TrainingController(QObject):
 
     # ---- readiness ------------------------------------------------------------------------------------
     def problem(self):
-        """Why training cannot start now (a sentence saying what to do), or None."""
+        """Why training cannot start now (a sentence saying what to do), or None.
+
+        A sound project's background noise comes first: every sound model needs it.
+        """
+        if self.project.kind == "audio":
+            problem = self._background_problem()
+            if problem:
+                return problem
         enabled = [info for info in self.project.classes if info.enabled]
         if len(enabled) < 2:
             return "Add at least two classes (and give each a few samples) to train a model."
@@ -92,6 +103,20 @@ class TrainingController(QObject):
         duplicates = {name for name in names if names.count(name) > 1}
         if duplicates:
             return f"Two classes are called “{sorted(duplicates)[0]}”: give each class its own name."
+        return None
+
+    def _background_problem(self):
+        """What a sound project lacks in background noise (the model must learn the room's sound), or None."""
+        background = self.project.background_class()
+        if background is None:
+            return (f"Sound models need a background noise class with at least {MIN_BACKGROUND_SECONDS:g} s of "
+                    "the room's everyday sound: add one with “Add a background noise class”.")
+        if not background.enabled:
+            return f"Tick “Use” on “{background.name}”: sound models always learn the background noise."
+        seconds = self.project.background_seconds()
+        if seconds < MIN_BACKGROUND_SECONDS:
+            return (f"“{background.name}” needs at least {MIN_BACKGROUND_SECONDS:g} s of sound to train "
+                    f"(it has {seconds:g} s): record the room without your sounds.")
         return None
 
     def refresh(self):

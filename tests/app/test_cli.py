@@ -130,7 +130,7 @@ def test_export_later_from_the_project_file(workspace, tmp_path):
     shutil.copy(workspace["out"] / "project.glimmer", project_file)
     result = run_process("export", "--model", str(project_file), "--format", "keras")
     assert result.returncode == 0, result.stderr
-    assert sorted(os.listdir(tmp_path / "export")) == ["README.md", "labels.txt", "model.keras"]
+    assert sorted(os.listdir(tmp_path / "export")) == ["README.md", "labels.txt", "metadata.json", "model.keras"]
     # The exported file, given raw 0..255 pixels, scores like `predict` does.
     predicted = run_in_process("predict", "--model", str(project_file), str(workspace["held_out"] / "square-01.jpg"))
     scores = json.loads(predicted[1])["scores"]
@@ -154,7 +154,7 @@ def test_train_without_export_writes_only_the_project_file(tmp_path):
 @pytest.mark.parametrize("argv, code, message", [
     (["train", "--data", "somewhere"], 2, "glimmer train: error: the following arguments are required: --out"),
     (["train", "--data", "d", "--out", "o", "--lr", "fast"], 2, "argument --lr: 'fast' is not a number"),
-    (["train", "--data", "d", "--out", "o", "--type", "audio"], 2, "invalid choice: 'audio'"),
+    (["train", "--data", "d", "--out", "o", "--type", "pose"], 2, "invalid choice: 'pose'"),
     (["predict", "--model", "nowhere"], 2, "the following arguments are required: FILE_OR_DIR"),
     (["predict", "--model", "/no/such/place", "x.jpg"], 1, "glimmer predict: error: /no/such/place: no such file"),
     (["export", "--model", "/no/such/place", "--format", "onnx"], 1, "unknown export format 'onnx'"),

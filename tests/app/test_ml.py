@@ -137,7 +137,7 @@ def test_export_writes_models_that_load_back_and_predict_the_same(trained, tmp_p
     written = export(classifier, ["tfjs", "keras", "h5"], tmp_path / "out", model_name="shapes")
     out = tmp_path / "out"
     assert sorted(os.path.relpath(p, out) for p in written) == sorted(
-        ["labels.txt", "tfjs", "tfjs.zip", "model.keras", "model.h5", "README.md"])
+        ["labels.txt", "metadata.json", "tfjs", "tfjs.zip", "model.keras", "model.h5", "README.md"])
     assert (out / "labels.txt").read_text() == "circle\nsquare\ntriangle\n"
     for path in (out / "tfjs", out / "model.keras", out / "model.h5"):
         loaded = tf.keras.models.load_model(str(path))
@@ -145,6 +145,7 @@ def test_export_writes_models_that_load_back_and_predict_the_same(trained, tmp_p
     metadata = json.loads((out / "tfjs" / "metadata.json").read_text())
     assert metadata["labels"] == ["circle", "square", "triangle"] and metadata["imageSize"] == 224
     assert metadata["modelName"] == "shapes" and metadata["input"]["range"] == [0, 255]
+    assert json.loads((out / "metadata.json").read_text()) == metadata
     with zipfile.ZipFile(out / "tfjs.zip") as archive:
         names = archive.namelist()
     assert "model.json" in names and "metadata.json" in names and any(n.endswith(".bin") for n in names)

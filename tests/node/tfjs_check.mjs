@@ -1,8 +1,11 @@
 // Runs a TF.js layers model folder (model.json + weight shards) in the real @tensorflow/tfjs.
 //
 //   node tfjs_check.mjs predict JOBS_JSON RESULTS_JSON
-//       JOBS_JSON holds {"jobs": [{"model": MODEL_DIR, "inputs": [{"shape": [...], "data": [flat numbers]}]}]};
+//       JOBS_JSON holds {"jobs": [{"model": MODEL_DIR, "inputs": [{"shape": [...], "data": [flat numbers]}],
+//                                  "register": [JS_FILE, ...]}]};
 //       RESULTS_JSON receives {"results": [{"outputs": [{"shape", "data"}, ...]}, ...]}, one per job.
+//       "register" (optional) names ES modules shipped with a model that define custom layers: each one's
+//       `register(tf)` runs before the model loads (Glimmer's sound models need log_mel_spectrogram.js).
 //   node tfjs_check.mjs resave MODEL_DIR OUT_DIR
 //       Loads the model and writes it back with TF.js's own `model.save` (model.json + weights.bin),
 //       to make fixtures "as TF.js writes them".
@@ -11,7 +14,8 @@
 // Plain tfjs has no file:// loader in Node, so the files are read here and handed to tf.io.fromMemory.
 import * as tf from '@tensorflow/tfjs';
 import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
-import {join} from 'node:path';
+import {join, resolve} from 'node:path';
+import {pathToFileURL} from 'node:url';
 
 function readArtifacts(modelDir) {
   const modelJson = JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8'));
@@ -40,6 +44,9 @@ async function loadModel(modelDir) {
 }
 
 async function predictOne(job) {
+  for (const modulePath of job.register || []) {
+    (await import(pathToFileURL(resolve(modulePath)).href)).register(tf);
+  }
   const model = await loadModel(job.model);
   const inputs = job.inputs.map((input) => tf.tensor(input.data, input.shape, 'float32'));
   const predicted = model.predict(inputs.length === 1 ? inputs[0] : inputs);

@@ -80,10 +80,22 @@ def small_extractor():
     return ImageFeatureExtractor(model=model)
 
 
+@pytest.fixture(scope="session")
+def small_audio_extractor():
+    """A fast stand-in for aiSFX where the network is not the point: the average log-mel energy per band."""
+    import engine as tf
+    from app.ml import AudioFeatureExtractor
+    from engine.applications.audio import LogMelSpectrogram
+    model = tf.keras.Sequential([tf.keras.Input((44100,)),
+                                 LogMelSpectrogram(num_mel_bins=32, frame_length=1024, frame_step=1024),
+                                 tf.keras.layers.GlobalAveragePooling1D()], name="mel_energies")
+    return AudioFeatureExtractor(model=model)
+
+
 @pytest.fixture
-def window(themed_app, qtbot, small_extractor):
+def window(themed_app, qtbot, small_extractor, small_audio_extractor):
     from app.ui.main_window import MainWindow
-    main_window = MainWindow(extractor=small_extractor)
+    main_window = MainWindow(extractor=small_extractor, audio_extractor=small_audio_extractor)
     # Closing never blocks on the "save this project?" question; tests of that question set their own answer.
     main_window.ask_unsaved = lambda: QMessageBox.Discard
     qtbot.addWidget(main_window)
