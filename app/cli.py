@@ -62,7 +62,8 @@ def add_commands(subparsers):
                        help="sound: length of a sample (default 1.0)")
     train.add_argument("--overlap", type=_number(float, 0, high=1), metavar="FRACTION",
                        help="sound: how much consecutive windows of a file overlap (default 0.5)")
-    train.add_argument("--export", metavar="FORMATS", help="also export: comma-separated tfjs,keras,h5")
+    train.add_argument("--export", metavar="FORMATS",
+                       help="also export: comma-separated tfjs,keras,h5,tflite,tflite-int8,onnx")
     train.add_argument("--backend", help=backend_help)
     train.set_defaults(func=_guarded(_cmd_train))
 
@@ -73,9 +74,10 @@ def add_commands(subparsers):
     predict.add_argument("--backend", help=backend_help)
     predict.set_defaults(func=_guarded(_cmd_predict))
 
-    export = subparsers.add_parser("export", help="export a trained project as TF.js, Keras or HDF5 files")
+    export = subparsers.add_parser("export", help="export a trained project as TF.js, Keras, HDF5, TFLite or ONNX files")
     export.add_argument("--model", required=True, metavar="OUT", help="a training output folder or a .glimmer file")
-    export.add_argument("--format", required=True, metavar="FORMATS", help="comma-separated: tfjs,keras,h5")
+    export.add_argument("--format", required=True, metavar="FORMATS",
+                        help="comma-separated: tfjs,keras,h5,tflite,tflite-int8,onnx")
     export.add_argument("--dest", metavar="DIR", help="where to write (default: OUT/export, or export/ beside the "
                                                       "project file)")
     export.add_argument("--backend", help=backend_help)
@@ -271,10 +273,11 @@ def _dataset_project(data_dir, settings):
 
 
 def _export_project(project, extractor, formats, dest):
-    from .ml import export, project_classifier
+    from .ml import calibration_inputs, export, project_classifier
     background = project.background_class() if project.kind == "audio" else None
     return export(project_classifier(project, extractor), formats, dest, model_name=project.name,
-                  background_label=background.name if background is not None else None)
+                  background_label=background.name if background is not None else None,
+                  representative_data=lambda: calibration_inputs(project))
 
 
 def _cmd_train(args):

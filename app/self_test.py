@@ -2,7 +2,9 @@
 
 It touches each part a PyInstaller bundle could miss: the engine and its backends (the GL ones read
 gl_kernels/ at run time), the shipped EfficientNet-Lite0 weights and a bundled sample image
-(assets/), OpenCV's image decoding, and the Qt window with its plugins (built offscreen, never shown).
+(assets/), OpenCV's image decoding, sound decoding and resampling (libsndfile, soxr), the TFLite and
+ONNX writers with their schema packages and the sound-model layer files (assets/export/), and the Qt
+window with its plugins (built offscreen, never shown).
 """
 import os
 import sys
@@ -52,6 +54,29 @@ def _check_extractor():
                        f"in {time.perf_counter() - started:.2f} s")
 
 
+def _check_exports_and_sound():
+    """Export a tiny model as TFLite and ONNX, find the sound-model layer files, decode and resample a sound."""
+    import tempfile
+
+    import engine as tf
+    from .audio import SAMPLE_RATE, decode_wav, encode_wav, resample
+    from .ml.export import EXPORT_ASSETS_DIR
+    model = tf.keras.Sequential([tf.keras.Input((4,)), tf.keras.layers.Dense(2, activation="softmax")])
+    with tempfile.TemporaryDirectory() as folder:
+        for path in (tf.io.export_tflite(model, os.path.join(folder, "model.tflite"), labels=["a", "b"]),
+                     tf.io.export_onnx(model, os.path.join(folder, "model.onnx"))):
+            if os.path.getsize(path) == 0:
+                raise SelfTestError(f"the {os.path.splitext(path)[1]} export wrote an empty file")
+    for name in ("log_mel_spectrogram.js", "log_mel_spectrogram.py"):
+        if not os.path.isfile(os.path.join(EXPORT_ASSETS_DIR, name)):
+            raise SelfTestError(f"assets/export/{name} is missing: sound models could not be exported")
+    tone = np.sin(2 * np.pi * 440 * np.arange(22050) / 22050).astype(np.float32)
+    resampled = resample(decode_wav(encode_wav(tone)), 22050, SAMPLE_RATE)
+    if abs(len(resampled) - SAMPLE_RATE) > 1 or not 0.6 < float(np.sqrt(np.mean(resampled ** 2))) < 0.8:
+        raise SelfTestError("a 1 s test tone did not survive WAV decoding and resampling")
+    return "exports: TFLite and ONNX written; sound: WAV decoding and resampling work"
+
+
 def _check_window(extractor):
     """Build the real main window on Qt's offscreen platform, then close it."""
     os.environ["QT_QPA_PLATFORM"] = "offscreen"  # headless even where a display exists: nothing appears
@@ -75,6 +100,7 @@ def run_self_test():
         print(f"engine {tf.__version__}: backends {', '.join(working)} work (default {current})", flush=True)
         extractor, summary = _check_extractor()
         print(summary, flush=True)
+        print(_check_exports_and_sound(), flush=True)
         print(_check_window(extractor), flush=True)
     except Exception as exc:  # the promise: one line saying what is wrong, never a traceback
         if os.environ.get("GLIMMER_DEBUG"):

@@ -2,7 +2,8 @@
 
 EfficientNet-Lite0 forward (224x224, ImageNet head) at batch 1 and 32: the cpu backend against
 PyTorch CPU; with a CUDA GPU, also each GL backend against PyTorch CUDA (fp32, TF32 off). GL
-backends named without CUDA (Mesa's llvmpipe: information only) are compared with PyTorch CPU. The
+backends named without CUDA (Mesa's llvmpipe: information only) are compared with PyTorch CPU. GL
+backends get a second row for the model called through tf.function (recorded dispatches replayed). The
 PyTorch network is written here in torch.nn.functional ops (TF "same" padding, as the original)
 and takes the shipped float16 weights, so both sides compute with identical values; the last
 column is the largest difference of the logits, relative to their largest magnitude. Times
@@ -129,6 +130,15 @@ def efficientnet_lite0_rows(torch, backends, batches, min_time):
                 rows.append((f"EfficientNet-Lite0, batch {batch} (per image {format_time(ours / batch)})", backend,
                              format_time(ours), f"{format_time(theirs)} (PyTorch {device})", ratio(ours, theirs),
                              f"{difference:.1e}"))
+                if backend != "cpu":     # the cpu backend has no dispatch queue for tf.function to replay
+                    fast = tf.function(model)
+                    traced = measure(lambda: fast(ours_input).numpy(), min_time=min_time, repeats=repeats,
+                                     warmup=warmup)
+                    difference = np.max(np.abs(fast(ours_input).numpy() - reference)) / np.max(np.abs(reference))
+                    rows.append((f"EfficientNet-Lite0, batch {batch} (per image {format_time(traced / batch)})",
+                                 f"{backend}, tf.function", format_time(traced),
+                                 f"{format_time(theirs)} (PyTorch {device})", ratio(traced, theirs),
+                                 f"{difference:.1e}"))
     finally:
         tf.set_backend(previous)
     return rows

@@ -37,6 +37,7 @@ class AudioFeatureExtractor:
         self._model = model
         self.name = name or (model.name if model is not None else DEFAULT_AUDIO_EXTRACTOR)
         self._lock = threading.Lock()
+        self._traced = None
 
     @property
     def model(self):
@@ -49,6 +50,13 @@ class AudioFeatureExtractor:
                     self._model = AisfxEmbedding(num_samples=self.window_samples)
         return self._model
 
+    def _forward(self):
+        """The network as a tf.function: on a GL backend each batch shape is traced once, then replayed."""
+        model = self.model
+        if self._traced is None or self._traced.python_function is not model:
+            self._traced = tf.function(model)
+        return self._traced
+
     @property
     def embedding_size(self):
         if self._model is None:
@@ -60,13 +68,13 @@ class AudioFeatureExtractor:
         clips = np.asarray(clips)
         if clips.ndim != 2 or clips.shape[1] != self.window_samples:
             raise ValueError(f"embed: expected clips [N, {self.window_samples}], got {clips.shape}")
-        model = self.model
+        forward = self._forward()
         if len(clips) == 0:
             return np.zeros((0, self.embedding_size), np.float32)
         vectors = []
         for start in range(0, len(clips), self.batch_size):
             batch = tf.constant(clips[start:start + self.batch_size].astype(np.float32, copy=False))
-            vectors.append(np.asarray(model(batch, training=False).numpy(), dtype=np.float32))
+            vectors.append(np.asarray(forward(batch, training=False).numpy(), dtype=np.float32))
         return np.concatenate(vectors)
 
     def prepare_batch(self, clips):

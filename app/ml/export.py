@@ -23,7 +23,10 @@ from .snippets import AUDIO_PREPARE_NOTE, IMAGE_PREPARE_NOTE, TFJS_VERSION, code
 
 __all__ = ["EXPORT_FORMATS", "export", "parse_formats", "code_snippets", "metadata", "EXPORT_ASSETS_DIR"]
 
-EXPORT_FORMATS = ("tfjs", "keras", "h5")
+EXPORT_FORMATS = ("tfjs", "keras", "h5", "tflite", "tflite-int8", "onnx")
+# Exported model files by format; every format also gets labels.txt, metadata.json and README.md.
+_MODEL_FILES = {"keras": "model.keras", "h5": "model.h5", "tflite": "model.tflite",
+                "tflite-int8": "model_int8.tflite", "onnx": "model.onnx"}
 # The layer implementations that sound models need elsewhere.
 EXPORT_ASSETS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                                  "assets", "export")
@@ -114,13 +117,33 @@ def _export_tfjs(model, dest, labels, info, kind):
     return [target, archive_path]
 
 
-def export(classifier, formats, dest, model_name="Glimmer model", background_label=None):
+def _write_model(model, name, path, labels, representative_data):
+    if name in ("keras", "h5"):
+        tf.keras.models.save_model(model, path, format=name)
+    elif name == "tflite":
+        tf.io.export_tflite(model, path, labels=labels)
+    elif name == "tflite-int8":
+        tf.io.export_tflite(model, path, quantize="int8", representative_data=representative_data, labels=labels)
+    else:
+        tf.io.export_onnx(model, path, labels=labels)
+    return path
+
+
+def export(classifier, formats, dest, model_name="Glimmer model", background_label=None, representative_data=None):
     """Write the classifier's full model in each of `formats` under `dest`; returns the paths written.
 
     `background_label`: for sound models, the label of the background noise class (recorded in metadata.json,
-    so that users can tell "none of the sounds" from a detection).
+    so that users can tell "none of the sounds" from a detection). `representative_data`: model inputs (or a
+    function returning them) that calibrate the int8 TFLite model: the project's own samples
+    (pipeline.calibration_inputs), which never leave the machine.
     """
     formats = parse_formats(formats)
+    if "tflite-int8" in formats:
+        if representative_data is None:
+            raise AppError("the int8 TFLite export needs the project's samples to calibrate it; export from a "
+                           "project")
+        if callable(representative_data):
+            representative_data = representative_data()
     dest = os.path.abspath(os.fspath(dest))
     kind = classifier.kind
     try:
@@ -132,11 +155,10 @@ def export(classifier, formats, dest, model_name="Glimmer model", background_lab
                    _write_text(os.path.join(dest, "metadata.json"), json.dumps(info, indent=2))]
         if "tfjs" in formats:
             written += _export_tfjs(model, dest, labels, info, kind)
-        for name in ("keras", "h5"):
+        for name, file_name in _MODEL_FILES.items():
             if name in formats:
-                path = os.path.join(dest, f"model.{name}")
-                tf.keras.models.save_model(model, path, format=name)
-                written.append(path)
+                written.append(_write_model(model, name, os.path.join(dest, file_name), labels,
+                                            representative_data))
         if kind == "audio" and ("keras" in formats or "h5" in formats):
             written.append(_copy_layer(_LAYER_PY, dest))
         window = classifier.extractor.window_samples if kind == "audio" else None
@@ -144,4 +166,6 @@ def export(classifier, formats, dest, model_name="Glimmer model", background_lab
                                    readme(formats, labels, kind, window_samples=window, sample_rate=SAMPLE_RATE)))
     except OSError as exc:
         raise AppError(f"{dest}: could not write the export ({exc.strerror or exc})") from exc
+    except tf.io.ExportError as exc:
+        raise AppError(f"this model cannot be exported: {exc}") from exc
     return written

@@ -33,6 +33,7 @@ class ImageFeatureExtractor:
         self._model = model
         self.name = name or (model.name if model is not None else DEFAULT_EXTRACTOR)
         self._lock = threading.Lock()
+        self._traced = None
 
     @property
     def model(self):
@@ -47,6 +48,13 @@ class ImageFeatureExtractor:
                                                                  input_shape=(IMAGE_SIZE, IMAGE_SIZE, 3))
         return self._model
 
+    def _forward(self):
+        """The network as a tf.function: on a GL backend each batch shape is traced once, then replayed."""
+        model = self.model
+        if self._traced is None or self._traced.python_function is not model:
+            self._traced = tf.function(model)
+        return self._traced
+
     @property
     def embedding_size(self):
         if self._model is None:
@@ -59,13 +67,13 @@ class ImageFeatureExtractor:
         if images.ndim != 4 or images.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE, 3):
             raise ValueError(f"embed: expected prepared images [N, {IMAGE_SIZE}, {IMAGE_SIZE}, 3], got "
                              f"{images.shape}")
-        model = self.model
+        forward = self._forward()
         if len(images) == 0:
             return np.zeros((0, self.embedding_size), np.float32)
         vectors = []
         for start in range(0, len(images), self.batch_size):
             batch = efficientnet_lite.preprocess_input(images[start:start + self.batch_size].astype(np.float32))
-            vectors.append(np.asarray(model(tf.constant(batch), training=False).numpy(), dtype=np.float32))
+            vectors.append(np.asarray(forward(tf.constant(batch), training=False).numpy(), dtype=np.float32))
         return np.concatenate(vectors)
 
     def prepare_batch(self, images):

@@ -10,7 +10,10 @@ from .extractor import ImageFeatureExtractor
 from .training import train_head
 
 __all__ = ["extractor_for", "compute_missing_embeddings", "check_background", "training_data", "train_project",
-           "project_classifier"]
+           "project_classifier", "calibration_inputs", "CALIBRATION_SAMPLES"]
+
+# Samples that calibrate an int8 export: TFLite's converter guidance is a hundred or so; more only adds time.
+CALIBRATION_SAMPLES = 100
 
 
 def extractor_for(project, backend=None):
@@ -111,3 +114,17 @@ def project_classifier(project, extractor):
         raise TrainingError(f"{project.path or project.name}: the project has no trained model; train it first")
     _check_extractor(project, extractor)
     return Classifier(extractor, project.model(), project.model_labels())
+
+
+def calibration_inputs(project, limit=CALIBRATION_SAMPLES):
+    """Up to `limit` exported-model inputs from the project's enabled classes, taken in turn from each class
+    (float32 RGB 0..255 images or waveforms): the representative data of an int8 export."""
+    queues = [list(project.samples_of(info.id)) for info in project.classes if info.enabled]
+    chosen = []
+    while len(chosen) < limit and any(queues):
+        for queue in queues:
+            if queue and len(chosen) < limit:
+                chosen.append(queue.pop(0))
+    if not chosen:
+        raise TrainingError("the project has no samples to calibrate an int8 export with")
+    return np.asarray(project.load_inputs(chosen), dtype=np.float32)

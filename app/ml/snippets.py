@@ -4,7 +4,9 @@ Image models take RGB float32 [N, 224, 224, 3] in 0..255; sound models take floa
 [N, window samples] at the rate in metadata.json, and need their first layer, LogMelSpectrogram, which
 ships beside them (log_mel_spectrogram.js for TF.js, log_mel_spectrogram.py for Keras).
 """
-__all__ = ["TFJS_VERSION", "IMAGE_PREPARE_NOTE", "code_snippets", "readme"]
+from .runtime_snippets import runtime_snippets
+
+__all__ = ["TFJS_VERSION", "IMAGE_PREPARE_NOTE", "code_snippets", "readme", "SNIPPET_LANGUAGES"]
 
 TFJS_VERSION = "4.22.0"
 
@@ -126,18 +128,32 @@ _FILES = {
     "tfjs": "`tfjs/` (or `tfjs.zip`): TF.js layers model (`model.json`, weight shards, `metadata.json`)",
     "keras": "`model.keras`: Keras 3 model",
     "h5": "`model.h5`: legacy Keras HDF5 model",
+    "tflite": "`model.tflite`: TFLite (LiteRT) model, float32, batch of one",
+    "tflite-int8": "`model_int8.tflite`: TFLite (LiteRT) model quantized to int8 (calibrated on the project's own "
+                   "samples); float32 in and out like the others, batch of one",
+    "onnx": "`model.onnx`: ONNX model (opset 17), any batch size",
+}
+# Snippet key -> (tab title, README heading, code fence language).
+SNIPPET_LANGUAGES = {
+    "python": ("Python (Keras)", "Python (Keras)", "python"),
+    "javascript": ("JavaScript", "JavaScript (browser)", "html"),
+    "litert": ("Python (LiteRT)", "Python with LiteRT (the TFLite interpreter)", "python"),
+    "onnxruntime": ("Python (onnxruntime)", "Python with onnxruntime", "python"),
+    "kotlin": ("Android (Kotlin)", "Android (Kotlin, LiteRT)", "kotlin"),
 }
 
 
-def code_snippets(formats, kind="image"):
-    """{"python": ..., "javascript": ...}: ready-to-run code for the exported files of an `kind` ("image" or
-    "audio") model (for the export dialog and the README)."""
+def code_snippets(formats, kind="image", window_samples=None, sample_rate=None):
+    """{snippet key: code} (keys of SNIPPET_LANGUAGES): ready-to-run code for the exported files of a `kind`
+    ("image" or "audio") model, for the export dialog and the README. Sound models' Android code names their
+    window (`window_samples` at `sample_rate`)."""
     python, javascript = (_AUDIO_PYTHON, _AUDIO_JAVASCRIPT) if kind == "audio" else (_IMAGE_PYTHON, _IMAGE_JAVASCRIPT)
     snippets = {}
     if "keras" in formats or "h5" in formats:
         snippets["python"] = python.format(model_file="model.keras" if "keras" in formats else "model.h5")
     if "tfjs" in formats:
         snippets["javascript"] = javascript.format(tfjs_version=TFJS_VERSION)
+    snippets.update(runtime_snippets(formats, kind, window_samples, sample_rate))
     return snippets
 
 
@@ -159,9 +175,8 @@ def readme(formats, labels, kind="image", window_samples=None, sample_rate=None)
         files = _FILES
         extra = ["- `metadata.json`: labels and input description"]
     lines += [f"- {files[name]}" for name in formats] + ["- `labels.txt`: one label per line"] + extra + [""]
-    snippets = code_snippets(formats, kind)
-    if "python" in snippets:
-        lines += ["## Python", "", "```python", snippets["python"].rstrip(), "```", ""]
-    if "javascript" in snippets:
-        lines += ["## JavaScript (browser)", "", "```html", snippets["javascript"].rstrip(), "```", ""]
+    snippets = code_snippets(formats, kind, window_samples, sample_rate)
+    for key, (_tab, heading, fence) in SNIPPET_LANGUAGES.items():
+        if key in snippets:
+            lines += [f"## {heading}", "", f"```{fence}", snippets[key].rstrip(), "```", ""]
     return "\n".join(lines)

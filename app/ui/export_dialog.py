@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFileDialog
 
 from app.audio import SAMPLE_RATE
 from app.ml import code_snippets, export
+from app.ml.snippets import SNIPPET_LANGUAGES
 from app.workers import BackgroundTask
 
 from . import theme
@@ -17,7 +18,13 @@ FORMATS = (
     ("tfjs", "TensorFlow.js", "model.json, weight shards and metadata.json with the labels; as a folder and a .zip"),
     ("keras", "Keras (.keras)", "Keras 3 and TensorFlow 2.16+"),
     ("h5", "Keras HDF5 (.h5)", "older Keras 2 / tf.keras programs"),
+    ("tflite", "TFLite (.tflite)", "LiteRT on Android, iOS, Raspberry Pi and microcontrollers; labels inside"),
+    ("tflite-int8", "TFLite, int8 quantized", "about 4x smaller and faster on phones; calibrated on your own "
+                                              "samples, here on this computer"),
+    ("onnx", "ONNX (.onnx)", "onnxruntime, Windows ML and other ONNX runtimes; any batch size"),
 )
+# Checked when the dialog opens: the formats most people want; the rest are one click away.
+_DEFAULT_FORMATS = ("tfjs", "keras", "tflite", "onnx")
 
 
 def describe_input(classifier):
@@ -30,11 +37,14 @@ def describe_input(classifier):
 
 
 class ExportDialog(QDialog):
-    """`model_name` goes into metadata.json; `background_label` names a sound model's background noise class."""
+    """`model_name` goes into metadata.json; `background_label` names a sound model's background noise class;
+    `representative_data` (a function returning model inputs: the project's samples) calibrates int8 exports."""
 
-    def __init__(self, classifier, default_folder, model_name="Glimmer model", background_label=None, parent=None):
+    def __init__(self, classifier, default_folder, model_name="Glimmer model", background_label=None,
+                 representative_data=None, parent=None):
         super().__init__(parent)
         self.classifier = classifier
+        self.representative_data = representative_data
         self.model_name = model_name
         self.background_label = background_label
         self.written = []
@@ -51,7 +61,7 @@ class ExportDialog(QDialog):
         self.format_boxes = {}
         formats_layout = QVBoxLayout()
         for key, name, detail in FORMATS:
-            box = QCheckBox(name, checked=key != "h5")
+            box = QCheckBox(name, checked=key in _DEFAULT_FORMATS)
             box.toggled.connect(self._update)
             note = QLabel(detail, objectName="muted")
             row = QHBoxLayout()
@@ -73,7 +83,7 @@ class ExportDialog(QDialog):
 
         self.snippet_tabs = QTabWidget()
         self.snippet_views = {}
-        for key, name in (("python", "Python"), ("javascript", "JavaScript")):
+        for key, (name, _heading, _fence) in SNIPPET_LANGUAGES.items():
             view = QPlainTextEdit(readOnly=True)
             view.setFont(theme.monospace_font())
             view.setLineWrapMode(QPlainTextEdit.NoWrap)
@@ -127,7 +137,8 @@ class ExportDialog(QDialog):
 
     def _update(self):
         formats = self.chosen_formats()
-        snippets = code_snippets(formats, self.classifier.kind) if formats else {}
+        window = self.classifier.extractor.window_samples if self.classifier.kind == "audio" else None
+        snippets = code_snippets(formats, self.classifier.kind, window, SAMPLE_RATE) if formats else {}
         for index, (key, view) in enumerate(self.snippet_views.items()):
             view.setPlainText(snippets.get(key, ""))
             self.snippet_tabs.setTabEnabled(index, key in snippets)
@@ -149,7 +160,7 @@ class ExportDialog(QDialog):
     def start_export(self):
         folder = self.folder_edit.text().strip()
         self._task = BackgroundTask(export, self.classifier, self.chosen_formats(), folder, self.model_name,
-                                    self.background_label, parent=self)
+                                    self.background_label, self.representative_data, parent=self)
         self._task.succeeded.connect(self._exported)
         self._task.failed.connect(self._failed)
         self._task.finished.connect(self._task_done)

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QStackedWid
 
 from app.capture import import_audio_dataset, import_dataset, is_background_folder
 from app.errors import AppError
-from app.ml import ImageFeatureExtractor, extractor_for
+from app.ml import ImageFeatureExtractor, calibration_inputs, extractor_for
 from app.project import (PROJECT_EXTENSION, Autosaver, Project, load_project, recent_projects, recovery_files,
                          remember_project, sample_project, save_project)
 from app.workers import BackgroundTask, describe_error
@@ -346,8 +346,9 @@ class MainWindow(QMainWindow):
         background = self.project.background_class() if self.project.kind == "audio" else None
         background_label = background.name if background is not None and background.name in (
             self.training.classifier.labels) else None
-        self.export_dialog = ExportDialog(self.training.classifier, default, self.project.name, background_label,
-                                          self)
+        project = self.project
+        self.export_dialog = ExportDialog(self.training.classifier, default, project.name, background_label,
+                                          lambda: calibration_inputs(project), self)
         self.export_dialog.open()
         return self.export_dialog
 

@@ -240,3 +240,29 @@ def test_the_real_aisfx_extractor_learns_sounds_from_a_short_recording(tmp_path)
     export(classifier, ["keras"], tmp_path)
     loaded = tf.keras.models.load_model(str(tmp_path / "model.keras"))
     np.testing.assert_allclose(loaded.predict(clips, verbose=0), classifier.predict(clips), atol=1e-4)
+
+
+def test_tflite_and_onnx_exports_and_their_snippets_run_in_the_real_runtimes(trained, tmp_path):
+    """A sound model exported as TFLite (float and int8) and ONNX: the README's LiteRT and onnxruntime snippets,
+    run as shown on a 2 s sound file, print our engine's labels and scores window by window."""
+    project, extractor, _ = trained
+    classifier = project_classifier(project, extractor)
+    from app.ml import calibration_inputs
+    export(classifier, ["tflite", "tflite-int8", "onnx"], tmp_path,
+           representative_data=lambda: calibration_inputs(project))
+    sound = np.concatenate([class_sound(2, 0, SAMPLE_RATE, seed=7), class_sound(3, 0, SAMPLE_RATE, seed=7)])
+    soundfile.write(tmp_path / "sound.wav", sound, SAMPLE_RATE, subtype="FLOAT")
+    scores = classifier.predict(cut_windows(sound, 1.0, 0.5))
+    window = classifier.extractor.window_samples
+    for formats, key in ((["tflite"], "litert"), (["tflite-int8"], "litert"), (["onnx"], "onnxruntime")):
+        snippet = code_snippets(formats, "audio", window, SAMPLE_RATE)[key]
+        completed = subprocess.run([sys.executable, "-c", snippet], capture_output=True, text=True, timeout=300,
+                                   cwd=str(tmp_path))
+        assert completed.returncode == 0, completed.stderr[-3000:]
+        printed = [line.split() for line in completed.stdout.strip().splitlines()]
+        assert [float(row[0]) for row in printed] == [0.0, 0.5, 1.0]
+        assert [row[2] for row in printed] == [classifier.labels[i] for i in np.argmax(scores, axis=1)], formats
+        tolerance = 0.1 if formats == ["tflite-int8"] else 0.006     # printed with two decimals
+        np.testing.assert_allclose([float(row[3]) for row in printed], scores.max(axis=1), atol=tolerance)
+    kotlin = code_snippets(["tflite"], "audio", window, SAMPLE_RATE)["kotlin"]
+    assert f"require(window.size == {window})" in kotlin

@@ -157,7 +157,7 @@ def test_train_without_export_writes_only_the_project_file(tmp_path):
     (["train", "--data", "d", "--out", "o", "--type", "pose"], 2, "invalid choice: 'pose'"),
     (["predict", "--model", "nowhere"], 2, "the following arguments are required: FILE_OR_DIR"),
     (["predict", "--model", "/no/such/place", "x.jpg"], 1, "glimmer predict: error: /no/such/place: no such file"),
-    (["export", "--model", "/no/such/place", "--format", "onnx"], 1, "unknown export format 'onnx'"),
+    (["export", "--model", "/no/such/place", "--format", "coreml"], 1, "unknown export format 'coreml'"),
 ])
 def test_bad_arguments_exit_non_zero_with_one_line(argv, code, message):
     result_code, stdout, stderr, _ = run_in_process(*argv)
@@ -178,3 +178,65 @@ def test_unreadable_inputs_are_one_line_errors_in_a_real_process(tmp_path):
     result = run_process("train", "--data", str(one_class), "--out", str(tmp_path / "out"))
     assert result.returncode == 1 and "training needs at least two sub-folders" in result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def _litert_scores(path, image):
+    from ai_edge_litert.interpreter import Interpreter
+    interpreter = Interpreter(model_path=str(path))
+    interpreter.allocate_tensors()
+    interpreter.set_tensor(interpreter.get_input_details()[0]["index"], image)
+    interpreter.invoke()
+    return interpreter.get_tensor(interpreter.get_output_details()[0]["index"])[0]
+
+
+def test_export_tflite_int8_and_onnx_score_like_predict_in_the_real_runtimes(workspace, tmp_path):
+    """`export --format tflite,tflite-int8,onnx`: LiteRT and onnxruntime give predict's scores (int8: its classes),
+    and the README's LiteRT and onnxruntime snippets run as shown."""
+    import onnxruntime
+    from app.imaging import prepare_image, read_image
+    from app.ml import code_snippets
+    dest = tmp_path / "export"
+    result = run_in_process("export", "--model", str(workspace["out"]), "--format", "tflite,tflite-int8,onnx",
+                            "--dest", str(dest))
+    assert result[0] == 0 and not result[3], result[2]
+    assert sorted(os.listdir(dest)) == ["README.md", "labels.txt", "metadata.json", "model.onnx", "model.tflite",
+                                        "model_int8.tflite"]
+    labels = (dest / "labels.txt").read_text().split()
+    assert json.loads((dest / "metadata.json").read_text())["labels"] == labels == list(CLASSES)
+    files = sorted(os.listdir(workspace["held_out"]))
+    predicted = run_in_process("predict", "--model", str(workspace["out"]),
+                               *[str(workspace["held_out"] / name) for name in files])
+    expected = np.array([list(json.loads(line)["scores"].values()) for line in predicted[1].splitlines()])
+    images = np.stack([prepare_image(read_image(workspace["held_out"] / name)) for name in files]).astype(np.float32)
+    session = onnxruntime.InferenceSession(str(dest / "model.onnx"))
+    np.testing.assert_allclose(session.run(None, {session.get_inputs()[0].name: images})[0], expected, atol=1e-4)
+    for image, scores in zip(images, expected):
+        np.testing.assert_allclose(_litert_scores(dest / "model.tflite", image[None]), scores, atol=1e-4)
+        quantized = _litert_scores(dest / "model_int8.tflite", image[None])
+        assert np.argmax(quantized) == np.argmax(scores) and np.abs(quantized - scores).max() < 0.1
+
+    shutil.copy(workspace["held_out"] / "triangle-01.jpg", dest / "photo.jpg")
+    index = files.index("triangle-01.jpg")
+    snippets = code_snippets(["tflite", "onnx"], "image")
+    assert {"litert", "onnxruntime", "kotlin"} <= set(snippets)
+    for key in ("litert", "onnxruntime"):
+        completed = subprocess.run([sys.executable, "-c", snippets[key]], capture_output=True, text=True,
+                                   timeout=300, cwd=str(dest))
+        assert completed.returncode == 0, completed.stderr[-3000:]
+        label, score = completed.stdout.split()
+        assert label == CLASSES[int(np.argmax(expected[index]))]
+        assert abs(float(score) - expected[index].max()) < 1e-4
+    readme = (dest / "README.md").read_text()
+    assert "## Python with LiteRT" in readme and "## Android (Kotlin, LiteRT)" in readme and "model_int8.tflite" in readme
+
+
+def test_int8_export_without_samples_is_refused_before_writing(workspace, tmp_path):
+    from app.errors import AppError
+    from app.ml import export
+    from app.project import load_project
+    from app.ml import extractor_for, project_classifier
+    project = load_project(workspace["out"] / "project.glimmer")
+    classifier = project_classifier(project, extractor_for(project))
+    with pytest.raises(AppError, match="int8 TFLite export needs the project's samples"):
+        export(classifier, ["onnx", "tflite-int8"], tmp_path / "export")
+    assert not (tmp_path / "export").exists()

@@ -170,8 +170,8 @@ def test_exported_tfjs_model_runs_in_tensorflow_js(trained, tmp_path):
 
 
 def test_export_refuses_unknown_formats(trained, tmp_path):
-    with pytest.raises(AppError, match="unknown export format 'onnx'"):
-        parse_formats("tfjs,onnx")
+    with pytest.raises(AppError, match="unknown export format 'coreml'"):
+        parse_formats("tfjs,coreml")
     assert parse_formats(" keras, tfjs,keras ") == ["keras", "tfjs"]
     with pytest.raises(AppError, match="no export format"):
         parse_formats("")
