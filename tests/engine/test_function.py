@@ -112,7 +112,9 @@ def test_under_a_gradient_tape_it_runs_eagerly_and_differentiates(backend):
 def test_replays_release_their_memory(backend):
     model = _small_model()
     fast = tf.function(model)
-    images = _images()
+    # One tensor for every call: an upload per call could wait for the GPU to free a pooled object and, on
+    # a busy GPU, take a new one, which says nothing about replays.
+    images = tf.constant(_images())
     fast(images, training=False).numpy()
     fast(images, training=False).numpy()
     gc.collect()
