@@ -169,7 +169,11 @@ def test_record_train_preview_save_reopen_export(real_window, qtbot, screenshot,
     qtbot.mouseClick(dialog.export_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: not dialog.is_busy(), timeout=120000)
     assert "Done" in dialog.status_label.text(), dialog.status_label.text()
-    for name in ("tfjs/model.json", "tfjs/metadata.json", "tfjs.zip", "model.keras", "model.h5", "labels.txt"):
+    assert "ai_edge_litert" in dialog.snippet_views["litert"].toPlainText()
+    assert "onnxruntime.InferenceSession" in dialog.snippet_views["onnxruntime"].toPlainText()
+    assert "org.tensorflow.lite.Interpreter" in dialog.snippet_views["kotlin"].toPlainText()
+    for name in ("tfjs/model.json", "tfjs/metadata.json", "tfjs.zip", "model.keras", "model.h5", "model.tflite",
+                 "model_int8.tflite", "model.onnx", "labels.txt"):
         assert (destination / name).exists(), name
     assert (destination / "labels.txt").read_text().split() == list(CLASS_NAMES)
     screenshot(dialog, "10_export_dialog")
