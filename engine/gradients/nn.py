@@ -8,7 +8,8 @@ from ..ops.binary import add, multiply, subtract
 from ..ops.nn import log_softmax, softmax, stateless_dropout
 from ..ops.reduction import reduce_sum
 from ..ops.shape import expand_dims
-from ..ops.unary import exp, negative, sigmoid
+from ..ops.unary import exp, negative, rsqrt, sigmoid
+from .core import unbroadcast
 from .registry import register_gradient
 
 
@@ -55,3 +56,15 @@ def _sigmoid_cross_entropy_grad(op, dy):
 def _dropout_grad(op, dy):
     attrs = op.attrs
     return stateless_dropout(dy, attrs["rate"], (attrs["seed0"], attrs["seed1"]), noise_shape=attrs["noise_shape"])
+
+
+@register_gradient("FusedBatchNorm")
+def _fused_batch_norm_grad(op, dy):
+    x, mean, variance, offset, scale = op.inputs
+    inverse_std = rsqrt(add(variance, op.attrs["epsilon"]))
+    centred = subtract(x, mean)
+    dy_factor = multiply(dy, multiply(scale, inverse_std))
+    d_variance = multiply(multiply(dy_factor, centred), multiply(multiply(inverse_std, inverse_std), -0.5))
+    return (unbroadcast(dy_factor, x.shape), unbroadcast(negative(dy_factor), mean.shape),
+            unbroadcast(d_variance, variance.shape), unbroadcast(dy, offset.shape),
+            unbroadcast(multiply(dy, multiply(centred, inverse_std)), scale.shape))

@@ -10,12 +10,12 @@ from .._export import tf_export
 from ..errors import DTypeError, IncompatibleShapesError, InvalidArgumentError
 from ..runtime import run_kernel
 from ..tensor import Tensor
-from .binary import add, maximum, multiply, subtract
+from .binary import add, maximum, multiply
 from .convert import binary_operands, broadcast_shapes, convert_to_tensor
 from .random import check_alg, stateful_seed_pair, stateless_seed_pair
 from .reduction import normalize_axes, normalize_axis, reduce_sum
 from .shape import reshape
-from .unary import cast, negative, rsqrt, square
+from .unary import cast, rsqrt, square
 
 
 def _floating(value, op_name, what):
@@ -85,13 +85,14 @@ def batch_normalization(x, mean, variance, offset, scale, variance_epsilon, name
     """(x - mean) * scale / sqrt(variance + variance_epsilon) + offset, every parameter broadcast against x."""
     op_name = "batch_normalization"
     x = _floating(x, op_name, "x")
-    mean = _like(mean, x, op_name, "mean")
-    inv = rsqrt(add(_like(variance, x, op_name, "variance"), variance_epsilon))
-    if scale is not None:
-        inv = multiply(inv, _like(scale, x, op_name, "scale"))
-    centre = multiply(mean, inv)
-    shift = negative(centre) if offset is None else subtract(_like(offset, x, op_name, "offset"), centre)
-    return add(multiply(x, inv), shift)
+    parameters = [_like(value, x, op_name, what) for value, what in (
+        (mean, "mean"), (variance, "variance"), (0.0 if offset is None else offset, "offset"),
+        (1.0 if scale is None else scale, "scale"))]
+    shape = tuple(x.shape)
+    for parameter, what in zip(parameters, ("mean", "variance", "offset", "scale")):
+        shape = broadcast_shapes(shape, parameter.shape, f"{op_name} ({what})")
+    # One kernel, not seven: at inference a network's BatchNormalizations were most of its GPU dispatches.
+    return run_kernel("FusedBatchNorm", [x, *parameters], {"epsilon": float(variance_epsilon)})
 
 
 @tf_export("math.l2_normalize", "linalg.l2_normalize", "nn.l2_normalize")

@@ -83,3 +83,13 @@ def dropout(x, *, rate, noise_shape, seed0, seed1):
     keep = uniform_floats(noise_shape, x.dtype, seed0, seed1) >= scalar(rate)
     with np.errstate(all="ignore"):
         return np.where(keep, x * scalar(1 / (1 - rate)), scalar(0))
+
+
+@cpu_kernel("FusedBatchNorm")
+def fused_batch_norm(x, mean, variance, offset, scale, *, epsilon):
+    """(x - mean) * scale / sqrt(variance + epsilon) + offset: the per-channel factors first, then two passes."""
+    work = _float32(x)
+    with np.errstate(all="ignore"):
+        inverse_std = _float32(scale) / np.sqrt(_float32(variance) + np.float32(epsilon))
+        shift = _float32(offset) - _float32(mean) * inverse_std
+        return (work * inverse_std + shift).astype(x.dtype, copy=False)

@@ -6,6 +6,8 @@ so every kernel computes in float32 and rounds at the store, like the cpu kernel
 """
 import math
 
+import numpy as np
+
 from ....dtypes import complex64
 from ..kernel import gl_kernel
 from ..program import ProgramSpec
@@ -86,3 +88,11 @@ def dropout(backend, x, *, rate, noise_shape, seed0, seed1):
     noise = random_uniform(backend, shape=noise_shape, dtype=x.dtype, seed0=seed0, seed1=seed1)
     return backend.program(ProgramSpec([x, noise], x.shape, x.dtype, ("nn_dropout.glsl",), {"BROADCAST_NOISE": 1},
                                        uniforms, input_names=("x", "noise")))
+
+
+@gl_kernel("FusedBatchNorm")
+def fused_batch_norm(backend, x, mean, variance, offset, scale, *, epsilon):
+    shape = np.broadcast_shapes(*(tuple(t.shape) for t in (x, mean, variance, offset, scale)))
+    return backend.program(ProgramSpec([x, mean, variance, offset, scale], shape, x.dtype, ("nn_batch_norm.glsl",),
+                                       uniforms={"epsilon": ("float", float(epsilon))},
+                                       input_names=("x", "mean", "variance", "offset", "scale")))
