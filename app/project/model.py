@@ -15,6 +15,7 @@ No widgets here. Every change notifies subscribers with `fn(event, payload)`:
     sample_added / sample_removed / embedding_ready                              payload: Sample
     sample_moved                                                                 payload: (Sample, old_class_id)
     model_trained                                                                payload: history dict
+    sampling_changed (an audio project's window length or overlap)              payload: Project
     saved                                                                        payload: path
 
 All mutations happen on one thread (the UI thread); `load_image`, `load_audio`, `load_inputs`, `thumbnail`
@@ -339,6 +340,32 @@ class Project:
 
     def samples_of(self, class_id):
         return [self._samples[sample_id] for sample_id in self.class_info(class_id).sample_ids]
+
+    def set_window_seconds(self, window_seconds):
+        """Change an audio project's sample length; only while it has no samples and no model, whose every
+        window would otherwise no longer fit the extractor. Event "sampling_changed"."""
+        self._require_audio("set_window_seconds")
+        if self._samples or self.has_model:
+            raise ValueError("the sample length can change only while the project has no samples and no trained "
+                             "model")
+        window_seconds, _ = check_window(window_seconds, self.overlap)
+        if window_seconds != self.window_seconds:
+            self.window_seconds = window_seconds
+            self._media = media_for(self.kind, window_seconds)
+            self._changed("sampling_changed", self)
+
+    def set_overlap(self, overlap):
+        """How much an audio project's recordings' windows (and the live preview's) overlap, 0 to MAX_OVERLAP.
+        Event "sampling_changed"."""
+        self._require_audio("set_overlap")
+        _, overlap = check_window(self.window_seconds, overlap)
+        if overlap != self.overlap:
+            self.overlap = overlap
+            self._changed("sampling_changed", self)
+
+    def _require_audio(self, what):
+        if self.kind != "audio":
+            raise ValueError(f"{what}: only audio projects have a sample length and overlap")
 
     def all_samples(self):
         """Every sample, class by class in class order."""

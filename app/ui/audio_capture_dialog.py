@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QButtonGroup, QComboBox, QDialog, QDialogButtonBo
                                QFormLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QRadioButton,
                                QSpinBox, QToolButton, QVBoxLayout)
 
-from app.audio import SAMPLE_RATE, cut_windows
+from app.audio import MAX_WINDOW_SECONDS, MIN_WINDOW_SECONDS, SAMPLE_RATE, cut_windows
 from app.capture import list_microphones
 from app.project import MIN_BACKGROUND_SECONDS
 from app.workers import AudioReader, BackgroundTask
@@ -89,9 +89,10 @@ class AudioCaptureDialog(QDialog):
         self.duration_spin = QDoubleSpinBox(minimum=1, maximum=120, value=20 if info.is_background else 4,
                                             singleStep=1, suffix=" s", decimals=1)
         self.duration_spin.valueChanged.connect(self._update_record_button)
-        self.window_label = QLabel(f"{project.window_seconds:g} s")
-        self.window_label.setToolTip("Each recording is cut into samples this long; every sample of a project is "
-                                     "equally long")
+        self.window_spin = QDoubleSpinBox(minimum=MIN_WINDOW_SECONDS, maximum=MAX_WINDOW_SECONDS, singleStep=0.25,
+                                          value=project.window_seconds, suffix=" s", decimals=2)
+        self.window_spin.valueChanged.connect(self._set_window)
+        self._update_window_spin()
         self.overlap_spin = QSpinBox(minimum=0, maximum=90, singleStep=10, suffix=" %",
                                      value=round(project.overlap * 100))
         self.overlap_spin.setToolTip("How much each sample overlaps the one before it: more overlap, more samples "
@@ -102,7 +103,7 @@ class AudioCaptureDialog(QDialog):
         settings.addRow("Mode", mode_row)
         settings.addRow("Delay", self.delay_spin)
         settings.addRow("Duration", self.duration_spin)
-        settings.addRow("Sample length", self.window_label)
+        settings.addRow("Sample length", self.window_spin)
         settings.addRow("Overlap", self.overlap_spin)
         record_group = QGroupBox("Recording")
         record_group.setLayout(settings)
@@ -328,9 +329,21 @@ class AudioCaptureDialog(QDialog):
 
     def _set_overlap(self, percent):
         """The project keeps the overlap: recordings, imports and the live preview all use it."""
-        self.project.overlap = percent / 100
-        self.project.dirty = True
-        self.project.revision += 1
+        self.project.set_overlap(percent / 100)
+
+    def _set_window(self, seconds):
+        if self.project.sample_count == 0 and not self.project.has_model:
+            self.project.set_window_seconds(seconds)
+
+    def _update_window_spin(self):
+        """The sample length is chosen before the first sample: every sample of a project is equally long."""
+        open_to_change = self.project.sample_count == 0 and not self.project.has_model
+        self.window_spin.setEnabled(open_to_change)
+        self.window_spin.setToolTip(
+            "Each recording is cut into samples this long. Choose it before recording: every sample of a project "
+            "is equally long." if open_to_change else
+            "Each recording is cut into samples this long. It is fixed once a project has samples, since every "
+            "sample of a project is equally long.")
 
     def _keep(self, signal):
         window = self.project.window_seconds
@@ -343,6 +356,7 @@ class AudioCaptureDialog(QDialog):
         for clip in windows:
             self.project.add_sample(self.class_id, clip, source=source)
         self.recorded += len(windows)
+        self._update_window_spin()
         self.status_label.setText(f"Kept {len(windows)} sample{'' if len(windows) == 1 else 's'} from "
                                   f"{len(signal) / SAMPLE_RATE:.1f} s of sound.")
         self._update_count()

@@ -136,16 +136,25 @@ class MainWindow(QMainWindow):
             return
         self.project = project
         self.autosaver = Autosaver(project, interval_s=5, on_error=self._on_autosave_error)
-        self._unsubscribe = project.subscribe(lambda event, payload: self._update_save_state())
-        extractor = self.extractor_for(project)
+        self._unsubscribe = project.subscribe(self._on_project_changed)
         self.workspace.set_project(project)
-        self.embeddings.attach(project, extractor)
-        self.training.set_project(project, extractor)
+        self._attach_extractor(project)
         if project.path:
             remember_project(project.path)
         self.stack.setCurrentWidget(self.workspace)
         self._update_save_state()
         self._update_actions()
+
+    def _attach_extractor(self, project):
+        extractor = self.extractor_for(project)
+        self.embeddings.attach(project, extractor)
+        self.training.set_project(project, extractor)
+
+    def _on_project_changed(self, event, _payload):
+        if event == "sampling_changed" and self.project is not None:
+            # A new sample length needs the extractor built for windows of that length.
+            self._attach_extractor(self.project)
+        self._update_save_state()
 
     def _on_classifier_changed(self, classifier):
         self.workspace.preview.set_classifier(classifier)

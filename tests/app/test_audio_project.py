@@ -216,3 +216,22 @@ def _wav(data, rate):
     buffer = io.BytesIO()
     soundfile.write(buffer, data, rate, format="WAV", subtype="FLOAT")
     return buffer.getvalue()
+
+
+def test_the_sample_length_changes_only_before_the_first_sample_and_overlap_any_time():
+    project = Project("sounds", kind="audio")
+    events = []
+    project.subscribe(lambda event, payload: events.append(event))
+    project.set_window_seconds(0.5)
+    project.set_overlap(0.25)
+    assert (project.window_seconds, project.window_samples, project.overlap) == (0.5, SAMPLE_RATE // 2, 0.25)
+    assert events == ["sampling_changed", "sampling_changed"] and project.dirty
+    with pytest.raises(ValueError, match="0.25 to 10"):
+        project.set_window_seconds(0.1)
+    project.add_sample(project.classes[1].id, np.zeros(SAMPLE_RATE // 2, np.float32))
+    with pytest.raises(ValueError, match="no samples and no trained model"):
+        project.set_window_seconds(1.0)
+    project.set_overlap(0.5)
+    assert project.overlap == 0.5
+    with pytest.raises(ValueError, match="only audio projects"):
+        Project("pictures").set_overlap(0.5)

@@ -105,6 +105,27 @@ def test_timed_recording_counts_down_then_keeps_exactly_its_duration(window, qtb
     dialog.accept()
 
 
+def test_the_sample_length_is_chosen_before_the_first_sample_and_then_fixed(window, qtbot):
+    window.new_audio_project()
+    dialog = open_audio_capture(window, qtbot, position=1)
+    assert dialog.window_spin.isEnabled() and dialog.window_spin.value() == 1.0
+    dialog.window_spin.setValue(2.0)
+    project = window.project
+    assert project.window_seconds == 2.0 and project.window_samples == 2 * SAMPLE_RATE
+    # The embeddings and training now use an extractor made for two-second windows.
+    assert window.embeddings._extractor is window.extractor_for(project)
+    assert window.embeddings._extractor.window_samples == 2 * SAMPLE_RATE
+    dialog.timed_mode.setChecked(True)
+    dialog.delay_spin.setValue(0)
+    dialog.duration_spin.setValue(2.5)
+    qtbot.mouseClick(dialog.record_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: dialog.recorded == 1, timeout=10000)
+    (sample,) = project.samples_of(project.classes[1].id)
+    assert project.load_audio(sample).shape == (2 * SAMPLE_RATE,)
+    assert not dialog.window_spin.isEnabled() and "fixed" in dialog.window_spin.toolTip()
+    dialog.accept()
+
+
 def test_a_press_shorter_than_one_sample_keeps_nothing_and_says_why(window, qtbot):
     window.new_audio_project()
     dialog = open_audio_capture(window, qtbot, position=1)

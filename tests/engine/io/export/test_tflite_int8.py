@@ -14,6 +14,7 @@ import pytest
 import tflite
 from ai_edge_litert.interpreter import Interpreter
 
+import engine as tf
 from engine.io.export.graph import ExportError, Graph
 from engine.io.export.tflite_writer import export_tflite, write_tflite
 
@@ -111,6 +112,7 @@ def test_keras_models_int8_track_engine(tmp_path, name):
 
 def test_log_mel_front_end_stays_float(tmp_path):
     """keep_float nodes run in float32; the model is quantized from the first op after them."""
+    tf.random.set_seed(12)      # the Dense layers' weights do not depend on which tests ran before
     model = LAYER_MODELS["log_mel_frames_of_two_steps"]()
     waveform = model.inputs[0]
     features = L.Flatten()(model(waveform))
@@ -130,7 +132,8 @@ def test_log_mel_front_end_stays_float(tmp_path):
         tflite.TensorType.FLOAT32, tflite.TensorType.INT32}
     (actual,) = run_litert(path, inputs)
     (expected,) = engine_outputs(classifier, inputs)
-    assert np.abs(actual - expected).max() <= MODEL_TOLERANCE * int8_span(expected)
+    # TFLite's int8 softmax writes [0, 1] in steps of 1/256, whatever range the scores use.
+    assert np.abs(actual - expected).max() <= MODEL_TOLERANCE * 1.0
 
 
 def test_fully_connected_weights_are_per_channel(tmp_path):
