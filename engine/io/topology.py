@@ -9,7 +9,8 @@ Both translations work on a deep copy, one layer at a time, so a config that mix
 styles (tf_keras 2.13+ writes Keras-3-like initializer dicts inside Keras 2 layers) comes out
 consistent. `to_keras3` leaves Keras 2 inbound nodes as they are: the functional model reads
 both forms, and only it knows the node numbering of nested models (in Keras 2 a nested model's
-node 0 is its own construction, so calls on it count from 1). `to_keras2` writes that numbering.
+node 0 is its own construction, so calls on it count from 1). `to_keras2` writes that numbering;
+`_keras2_node_offsets` says where it differs from Keras 3's.
 TF.js 4.22 loads only Keras 2 style, hence `to_keras2` for what we write.
 """
 import copy
@@ -136,21 +137,19 @@ def _layer_to_keras2(entry, where):
     config = result["config"]
     if class_name in ("Sequential", "Functional"):
         entries = _as_list(config.get("layers"), where)
-        # Keras 2 numbers a nested model's calls from 1 (its node 0 is its own construction).
-        node_offsets = {layer.get("name", layer.get("config", {}).get("name")):
-                        1 if layer.get("class_name") in MODEL_CLASSES else 0 for layer in entries}
+        call_offsets, endpoint_offsets = _keras2_node_offsets(entries)
         layers = []
         for index, layer in enumerate(entries):
             converted = _layer_to_keras2(layer, f"{where}, layer {index}")
             if class_name == "Functional":
                 converted["name"] = layer.get("name", converted["config"].get("name"))
-                converted["inbound_nodes"] = [_node_to_keras2(node, node_offsets, f"{where}, layer {index}")
+                converted["inbound_nodes"] = [_node_to_keras2(node, call_offsets, f"{where}, layer {index}")
                                               for node in layer.get("inbound_nodes", [])]
             layers.append(converted)
         config["layers"] = layers
         if class_name == "Functional":
             for key in ("input_layers", "output_layers"):
-                config[key] = [_offset_history(history, node_offsets)
+                config[key] = [_offset_history(history, endpoint_offsets)
                                for history in _history_list(config.get(key), where)]
         return result
     for key, default in _KERAS3_DEFAULTS.get(class_name, {}).items():
@@ -211,6 +210,25 @@ def _value_to_keras2(value):
             if key in result["config"] and result["config"][key] == default:
                 del result["config"][key]
     return result
+
+
+def _keras2_node_offsets(entries):
+    """What to add to a Keras 3 node index of each layer in `entries` to get its Keras 2 index.
+
+    Keras 2 (tf_keras, TF.js) counts a nested model's construction as its node 0 wherever a node
+    is named, so its calls in a graph are nodes 1, 2, ... (tf_keras's `_should_skip_first_node`;
+    a nested model here always has its InputLayer, so the rule always applies). Keras 3 numbers
+    the calls 0, 1, ... in inbound nodes, but in input_layers/output_layers it already counts the
+    construction of a functional model (not of a Sequential). Returns two {layer name: offset}
+    maps: for inbound nodes, and for input_layers/output_layers.
+    """
+    call_offsets, endpoint_offsets = {}, {}
+    for layer in entries:
+        name = layer.get("name", layer.get("config", {}).get("name"))
+        is_model = layer.get("class_name") in MODEL_CLASSES
+        call_offsets[name] = 1 if is_model else 0
+        endpoint_offsets[name] = 1 if is_model and layer.get("class_name") == "Sequential" else 0
+    return call_offsets, endpoint_offsets
 
 
 def _offset_history(history, node_offsets):

@@ -233,6 +233,8 @@ class Functional(Model):
 
     def get_config(self):
         """Keras 3's functional config: layers with their inbound nodes, input_layers and output_layers."""
+        # input_layers/output_layers number only this graph's nodes of a layer, and Keras 3 counts a nested
+        # functional model's construction there (not a Sequential's), unlike in inbound nodes (_serialize_node).
         reindexed = {}
         for layer in self._functional_layers:
             kept = 1 if isinstance(layer, Functional) else 0
@@ -312,10 +314,15 @@ def functional_from_config(cls, config, custom_objects=None):
 
     def node_output(layer_name, node_index, tensor_index, offset):
         layer = layer_named(layer_name)
-        node_index -= offset if isinstance(layer, Model) else 0
-        if node_index >= len(layer._inbound_nodes):
+        call_index = node_index - (offset if isinstance(layer, Model) else 0)
+        # A negative index would silently read a node from the end of the list (for a nested model's node 0
+        # under Keras 2 numbering: its construction, which is no call in this graph).
+        if call_index < 0 or tensor_index < 0:
+            raise ModelFormatError(f"model {name!r}: node {node_index}, output {tensor_index} of layer "
+                                   f"{layer_name!r} names no call of that layer in this graph")
+        if call_index >= len(layer._inbound_nodes):
             raise IndexError(layer_name)
-        outputs = layer._inbound_nodes[node_index].outputs
+        outputs = layer._inbound_nodes[call_index].outputs
         if tensor_index >= len(outputs):
             raise ModelFormatError(f"model {name!r}: layer {layer_name!r} has no output {tensor_index}")
         return outputs[tensor_index]

@@ -8,7 +8,7 @@ import engine as tf
 
 FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "fixtures")
 NODE_DIR = os.path.join(os.path.dirname(FIXTURES), "node")
-MODELS = ("mlp", "cnn", "nested")
+MODELS = ("mlp", "cnn", "nested", "submodels")
 
 K = tf.keras
 L = K.layers
@@ -57,6 +57,28 @@ def graph_model():
     first = L.Dense(2, activation="softmax", name="first")(features)
     second = L.Dense(1, name="second")(L.Concatenate(name="concat")([features, block(joined)]))
     return randomize(K.Model([left, right], [first, second], name="graph"), seed=3)
+
+
+def submodels_model():
+    """The `submodels` fixture's architecture (see make_fixtures.py) built with our layers: the app's export shape
+    (Input -> Rescaling -> a functional extractor -> a Sequential head) with each nested model called twice and
+    calls of both among the three (batch, 4) outputs. Both nested models are first called in another graph, so
+    their node lists start with a call that this model's files must not count."""
+    block_input = K.Input(shape=(4,), name="block_input")
+    block = K.Model(block_input, L.Dense(4, activation="tanh", name="block_dense")(block_input), name="block")
+    head = K.Sequential([K.Input(shape=(4,)), L.Dense(6, activation="relu", name="head_hidden"),
+                         L.Dense(4, activation="softmax", name="head_output")], name="head")
+    elsewhere = K.Input(shape=(4,), name="elsewhere")
+    K.Model(elsewhere, head(block(elsewhere)), name="other_graph")
+    inputs = K.Input(shape=(3,), name="features")
+    x = L.Rescaling(0.5, offset=-1.0, name="preprocess")(inputs)
+    first = block(L.Dense(4, name="stem")(x))
+    second = block(first)
+    return randomize(K.Model(inputs, [head(second), first, head(first)], name="submodels"), seed=5)
+
+
+def submodels_inputs():
+    return np.random.default_rng(9).normal(size=(3, 3)).astype(np.float32)
 
 
 def rnn_model():

@@ -2,8 +2,10 @@
 
     KERAS_BACKEND=jax python keras3_check.py JOBS_JSON RESULTS_NPZ
 
-JOBS_JSON holds {"jobs": [{"model": path, "inputs": [npy paths], "weights": optional .weights.h5}]}; the
-results file gets arrays "<job>_<output>" and "keras_version".
+JOBS_JSON holds {"jobs": [{"model": path, "inputs": [npy paths], "weights": optional .weights.h5,
+"refusal_expected": optional bool}]}; the results file gets arrays "<job>_<output>", "keras_version" and
+"backend", and for a job whose refusal was expected and happened, "<job>_refusal" (the error, as a string)
+in place of outputs. Any other error ends the run.
 """
 import json
 import sys
@@ -17,7 +19,13 @@ def main(jobs_path, results_path):
         jobs = json.load(handle)["jobs"]
     results = {"keras_version": np.array(keras.__version__), "backend": np.array(keras.backend.backend())}
     for index, job in enumerate(jobs):
-        model = keras.models.load_model(job["model"], compile=False)
+        try:
+            model = keras.models.load_model(job["model"], compile=False)
+        except Exception as error:  # noqa: BLE001  (whatever Keras raises is the answer)
+            if not job.get("refusal_expected"):
+                raise
+            results[f"{index}_refusal"] = np.array(f"{type(error).__name__}: {error}")
+            continue
         if job.get("weights"):
             for variable in model.weights:
                 variable.assign(np.zeros(variable.shape, variable.dtype))

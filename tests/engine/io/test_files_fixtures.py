@@ -20,6 +20,7 @@ EXACT = [(model, suffix) for model, suffixes in {
     "mlp": (".keras", ".h5", ".keras3.h5", ".tfjs", ".tfjs_keras3", ".tfjs_node"),
     "cnn": (".keras", ".h5", ".keras3.h5", ".tfjs", ".tfjs_sharded", ".tfjs_keras3"),
     "nested": (".keras", ".h5", ".keras3.h5", ".tfjs", ".tfjs_node"),
+    "submodels": (".keras", ".h5", ".keras3.h5", ".tfjs", ".tfjs_node"),
 }.items() for suffix in suffixes]
 # Largest prediction change each quantization caused here (measured: 2.1e-3, 6e-6, 3.4e-5 / 2.2e-4), with margin.
 QUANTIZED = [("cnn", ".tfjs_uint8", 2e-2), ("cnn", ".tfjs_uint16", 1e-4), ("cnn", ".tfjs_float16", 1e-3),

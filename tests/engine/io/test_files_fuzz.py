@@ -112,7 +112,7 @@ def test_tfjs_shard_damage(data, fixture):
 
 
 @FUZZ
-@given(data=st.data(), fixture=st.sampled_from(["mlp.keras", "cnn.keras", "nested.keras"]))
+@given(data=st.data(), fixture=st.sampled_from(["mlp.keras", "cnn.keras", "nested.keras", "submodels.keras"]))
 def test_keras_file_damage(data, fixture):
     raw = open(fixture_path(fixture), "rb").read()
     target = data.draw(st.sampled_from(["archive", "config.json", "model.weights.h5", "metadata.json"]))
@@ -137,7 +137,7 @@ def test_keras_file_damage(data, fixture):
 
 
 @FUZZ
-@given(data=st.data(), fixture=st.sampled_from(["mlp.h5", "cnn.h5", "nested.h5", "cnn.keras3.h5"]))
+@given(data=st.data(), fixture=st.sampled_from(["mlp.h5", "cnn.h5", "nested.h5", "submodels.h5", "cnn.keras3.h5"]))
 def test_h5_file_damage(data, fixture):
     with tempfile.TemporaryDirectory() as scratch:
         path = os.path.join(scratch, "model.h5")

@@ -10,7 +10,7 @@ from engine.io.hdf5_reader import H5File
 from engine.keras.models import load_model, load_weights, save_model, save_weights
 
 from .conftest import (K, L, fixture_io, fixture_path, graph_inputs, graph_model, predict, randomize, rnn_inputs,
-                       rnn_model)
+                       rnn_model, submodels_inputs, submodels_model)
 
 pytestmark = pytest.mark.usefixtures("cpu")
 
@@ -32,9 +32,10 @@ def test_fixture_models_survive_a_round_trip_unchanged(tmp_path, name, fmt):
 
 
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
-@pytest.mark.parametrize("builder", ["graph", "rnn"])
+@pytest.mark.parametrize("builder", ["graph", "submodels", "rnn"])
 def test_graph_and_recurrent_models_round_trip(tmp_path, fmt, builder):
-    model, inputs = {"graph": (graph_model, graph_inputs), "rnn": (rnn_model, rnn_inputs)}[builder]
+    model, inputs = {"graph": (graph_model, graph_inputs), "submodels": (submodels_model, submodels_inputs),
+                     "rnn": (rnn_model, rnn_inputs)}[builder]
     model, inputs = model(), inputs()
     path = str(tmp_path / FORMATS[fmt])
     save_model(model, path)

@@ -10,7 +10,7 @@ from engine.io.common import model_from_config
 from engine.io.hdf5_reader import H5File
 from engine.io.topology import to_keras2, to_keras3
 
-from .conftest import K, L, fixture_path, graph_model
+from .conftest import K, L, fixture_path, graph_model, submodels_model
 
 pytestmark = pytest.mark.usefixtures("cpu")
 
@@ -24,28 +24,44 @@ def _tf_keras_config(name):
     return json.loads(H5File(open(fixture_path(f"{name}.h5"), "rb").read(), name).attrs["model_config"])
 
 
-@pytest.mark.parametrize("name", ["mlp", "cnn", "nested"])
-def test_keras3_config_becomes_what_tf_keras_wrote(name):
-    ours, theirs = to_keras2(_keras3_config(name)), _tf_keras_config(name)
+def _skeleton(config):
+    """Class names, layer names, input shapes and graph wiring: what TF.js and tf_keras need to rebuild a model."""
+    layers = []
+    for layer in config["config"]["layers"]:
+        inner = layer["config"]
+        entry = [layer["class_name"], inner.get("name"), inner.get("batch_input_shape"), layer.get("inbound_nodes")]
+        if "layers" in inner:
+            entry.append(_skeleton(layer))
+        layers.append(entry)
+    return [config["class_name"], layers, config["config"].get("input_layers"), config["config"].get("output_layers")]
 
-    def skeleton(config):
-        """Class names, layer names, input shapes and graph wiring: what TF.js needs to rebuild the model."""
-        layers = []
-        for layer in config["config"]["layers"]:
-            inner = layer["config"]
-            entry = [layer["class_name"], inner.get("name"), inner.get("batch_input_shape"),
-                     layer.get("inbound_nodes")]
-            if "layers" in inner:
-                entry.append(skeleton(layer))
-            layers.append(entry)
-        return [config["class_name"], layers, config["config"].get("input_layers"),
-                config["config"].get("output_layers")]
 
+def _assert_same_skeleton(ours, theirs):
     # Layer names differ only where Keras numbered them in another session (input_layer vs input_1).
-    ours_skeleton, theirs_skeleton = json.dumps(skeleton(ours)), json.dumps(skeleton(theirs))
-    for keras3_name, tf_keras_name in _input_names(ours, theirs):
-        ours_skeleton = ours_skeleton.replace(f'"{keras3_name}"', f'"{tf_keras_name}"')
+    ours_skeleton, theirs_skeleton = json.dumps(_skeleton(ours)), json.dumps(_skeleton(theirs))
+    for our_name, tf_keras_name in _input_names(ours, theirs):
+        ours_skeleton = ours_skeleton.replace(f'"{our_name}"', f'"{tf_keras_name}"')
     assert ours_skeleton == theirs_skeleton
+
+
+@pytest.mark.parametrize("name", ["mlp", "cnn", "nested", "submodels"])
+def test_keras3_config_becomes_what_tf_keras_wrote(name):
+    _assert_same_skeleton(to_keras2(_keras3_config(name)), _tf_keras_config(name))
+
+
+def test_our_nested_model_files_are_wired_as_tf_keras_wires_them(tmp_path):
+    """Keras 2 numbers a nested model's calls from 1 in inbound nodes and in output_layers alike, counting only
+    the calls in the graph being saved (the other graph's calls of `block` and `head` are left out)."""
+    model = submodels_model()
+    model.save(tmp_path / "model.h5")
+    model.save(tmp_path / "tfjs")
+    from_h5 = json.loads(H5File(open(tmp_path / "model.h5", "rb").read(), "model.h5").attrs["model_config"])
+    with open(tmp_path / "tfjs" / "model.json") as handle:
+        from_model_json = json.load(handle)["modelTopology"]["model_config"]
+    theirs = _tf_keras_config("submodels")
+    assert theirs["config"]["output_layers"] == [["head", 1, 0], ["block", 1, 0], ["head", 2, 0]]
+    _assert_same_skeleton(from_h5, theirs)
+    _assert_same_skeleton(from_model_json, theirs)
 
 
 def _input_names(ours, theirs):
@@ -83,6 +99,15 @@ def test_nested_models_are_numbered_from_one_in_keras2_wiring():
     assert config["config"]["input_layers"] == [["left", 0, 0], ["right", 0, 0]]
     assert config["config"]["output_layers"] == [["first", 0, 0], ["second", 0, 0]]
     assert layers["block"]["config"]["layers"][0]["config"]["batch_input_shape"] == [None, 5]
+
+
+def test_a_keras2_reference_to_a_nested_models_construction_is_refused():
+    config = to_keras2({"class_name": "Functional", "config": submodels_model().get_config()})
+    head = next(layer for layer in config["config"]["layers"] if layer["name"] == "head")
+    # Keras 2's node 0 of a nested model is its construction: no call whose output another layer can take.
+    head["inbound_nodes"][0] = [["block", 0, 0, {}]]
+    with pytest.raises(ModelFormatError, match="node 0, output 0 of layer 'block' names no call"):
+        model_from_config(config, None, True, "submodels")
 
 
 def test_an_old_keras_sequential_without_input_layer_still_builds():
