@@ -143,14 +143,29 @@ SNIPPET_LANGUAGES = {
 }
 
 
+def _legacy_h5_python(python, kind):
+    """The Python snippet for model.h5 alone: Keras 3 cannot wire a legacy .h5 whose model calls a nested model
+    (ours always does: the extractor and the head), so images load it in tf_keras, the Keras 2 that TensorFlow
+    programs use; a sound model's first layer exists for Keras 3 only, so it points to model.keras."""
+    if kind == "audio":
+        return ("# model.h5 is for Keras 2 (tf_keras) programs, which have no LogMelSpectrogram layer: with Python,\n"
+                "# export model.keras too and load it in Keras 3 with log_mel_spectrogram.py (choose Keras above).\n")
+    return python.format(model_file="model.h5").replace(
+        "# pip install keras jax pillow     (or TensorFlow 2.16+, which includes Keras 3)",
+        "# pip install tensorflow tf_keras pillow     (model.h5 is a Keras 2 file: tf_keras loads it)").replace(
+        "import keras\n", "import tf_keras as keras\n")
+
+
 def code_snippets(formats, kind="image", window_samples=None, sample_rate=None):
     """{snippet key: code} (keys of SNIPPET_LANGUAGES): ready-to-run code for the exported files of a `kind`
     ("image" or "audio") model, for the export dialog and the README. Sound models' Android code names their
     window (`window_samples` at `sample_rate`)."""
     python, javascript = (_AUDIO_PYTHON, _AUDIO_JAVASCRIPT) if kind == "audio" else (_IMAGE_PYTHON, _IMAGE_JAVASCRIPT)
     snippets = {}
-    if "keras" in formats or "h5" in formats:
-        snippets["python"] = python.format(model_file="model.keras" if "keras" in formats else "model.h5")
+    if "keras" in formats:
+        snippets["python"] = python.format(model_file="model.keras")
+    elif "h5" in formats:
+        snippets["python"] = _legacy_h5_python(python, kind)
     if "tfjs" in formats:
         snippets["javascript"] = javascript.format(tfjs_version=TFJS_VERSION)
     snippets.update(runtime_snippets(formats, kind, window_samples, sample_rate))

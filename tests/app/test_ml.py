@@ -9,8 +9,8 @@ import pytest
 
 import engine as tf
 from app.errors import AppError, TrainingError
-from app.ml import (Classifier, ImageFeatureExtractor, compute_missing_embeddings, export, parse_formats,
-                    project_classifier, stratified_split, train_head, train_project)
+from app.ml import (Classifier, ImageFeatureExtractor, code_snippets, compute_missing_embeddings, export,
+                    parse_formats, project_classifier, stratified_split, train_head, train_project)
 from app.project import Project, TrainingSettings
 
 from .helpers import shape_images, small_extractor
@@ -194,3 +194,14 @@ def test_real_extractor_embeds_and_its_full_model_exports(tmp_path):
     assert np.allclose(loaded.predict(images.astype(np.float32), verbose=0), expected, atol=1e-4)
     with pytest.raises(ValueError, match="expected prepared images"):
         extractor.embed(np.zeros((1, 100, 100, 3), np.uint8))
+
+
+def test_the_h5_only_snippet_loads_with_tf_keras_which_wires_nested_models():
+    """Keras 3 refuses a legacy .h5 whose model calls a nested model (the app's always does), even tf_keras's own
+    (tests/engine/io/test_files_interop_keras3.py); the snippet for model.h5 alone uses tf_keras, and a sound
+    model's, whose first layer exists for Keras 3 only, points to model.keras."""
+    image = code_snippets(["h5"])["python"]
+    assert "import tf_keras as keras" in image and 'load_model("model.h5")' in image and "import keras\n" not in image
+    assert 'load_model("model.keras")' in code_snippets(["keras", "h5"])["python"]
+    sound = code_snippets(["h5"], "audio")["python"]
+    assert "model.keras" in sound and "load_model" not in sound
