@@ -5,6 +5,8 @@
 // BATCH_RANK axes of sizes BATCH_DIMS (strides BATCH_OUT_STRIDES in batch-index space)
 // step a and b by A_BATCH_STRIDES / B_BATCH_STRIDES (0 where that operand broadcasts).
 // COMPLEX_DOT for vec2 operands; otherwise VEC4_T (vec4 or ivec4) carries four products at a time.
+// COMPUTE_TEXEL (fragment path, float32, neither operand transposed, K and N multiples of 4): one
+// output texel, four adjacent columns, per fragment, from one texel of a and four of b per 4-deep K step.
 
 #if BATCH_RANK > 0
 const int batch_dims[BATCH_RANK] = BATCH_DIMS;
@@ -13,7 +15,8 @@ const int a_batch_strides[BATCH_RANK] = A_BATCH_STRIDES;
 const int b_batch_strides[BATCH_RANK] = B_BATCH_STRIDES;
 #endif
 
-OUT_T compute(int i) {
+// The first word of output element i's row of a and column of b: (a, b).
+ivec2 operand_offsets(int i) {
     int col = i % N;
     int rest = i / N;
     int row = rest % M;
@@ -27,6 +30,31 @@ OUT_T compute(int i) {
         b += coordinate * b_batch_strides[d];
     }
 #endif
+    return ivec2(a, b);
+}
+
+#ifdef COMPUTE_TEXEL
+vec4 compute_texel(int first) {
+    ivec2 offsets = operand_offsets(first);
+    int a_texel = offsets.x >> 2, b_texel = offsets.y >> 2;
+    const int b_row_texels = N / 4;
+    vec4 sums = vec4(0.0);
+    for (int k = 0; k < K / 4; ++k) {
+        vec4 a4 = uintBitsToFloat(x_texel(a_texel + k));
+        int b_rows = b_texel + 4 * k * b_row_texels;
+        sums += a4.x * uintBitsToFloat(y_texel(b_rows));
+        sums += a4.y * uintBitsToFloat(y_texel(b_rows + b_row_texels));
+        sums += a4.z * uintBitsToFloat(y_texel(b_rows + 2 * b_row_texels));
+        sums += a4.w * uintBitsToFloat(y_texel(b_rows + 3 * b_row_texels));
+    }
+    return sums;
+}
+#endif
+
+OUT_T compute(int i) {
+    ivec2 offsets = operand_offsets(i);
+    int a = offsets.x;
+    int b = offsets.y;
 #ifdef COMPLEX_DOT
     vec2 sum = vec2(0.0);
     for (int k = 0; k < K; ++k) {

@@ -354,12 +354,17 @@ def fragment_source(spec):
     for name, tensor in zip(spec.input_names, spec.inputs):
         width, _ = texture_extent(math.prod(tensor.shape) * words_per_element(tensor.dtype))
         samplers.append(f"uniform usampler2D {name}_tex;\n"
-                        f"uint {name}_word(int w) {{ int t = w >> 2; "
-                        f"return texelFetch({name}_tex, ivec2(t % {width}, t / {width}), 0)[w & 3]; }}\n")
+                        f"uvec4 {name}_texel(int t) {{ return texelFetch({name}_tex, ivec2(t % {width}, t / {width}), "
+                        f"0); }}\n"
+                        f"uint {name}_word(int w) {{ return {name}_texel(w >> 2)[w & 3]; }}\n")
     out_words = math.prod(spec.out_shape) * words_per_element(spec.out_dtype)
     width, _ = texture_extent(out_words)
     stores = _store_words(spec.out_dtype)
-    if len(stores) == 1:
+    if "COMPUTE_TEXEL" in dict(spec.defines):
+        # The program computes a texel's four float32 elements together (`vec4 compute_texel(int first)`),
+        # reading whole input texels with `<name>_texel(t)`: a quarter of the fetches of four compute() calls.
+        body = "    words = floatBitsToUint(compute_texel(texel * 4));\n"
+    elif len(stores) == 1:
         body = ("    for (int c = 0; c < 4; ++c) {\n"
                 "        int i = texel * 4 + c;\n"
                 "        if (i >= OUT_SIZE) break;\n"

@@ -3,7 +3,7 @@
 The compute path overrides BatchMatMul for float32 with a tiled shader (matmul.py)
 and delegates every other case here.
 """
-from ....dtypes import complex64, int32
+from ....dtypes import complex64, float32, int32
 from ..kernel import cpu_fallback, gl_kernel
 from ..program import ProgramSpec, strides_of
 from .reduction import glsl_int_array
@@ -43,4 +43,7 @@ def batch_matmul(backend, a, b, transpose_a=False, transpose_b=False):
         defines["COMPLEX_DOT"] = 1
     else:
         defines["VEC4_T"] = "ivec4" if a.dtype is int32 else "vec4"
+    if (backend.path == "fragment" and a.dtype is float32 and not transpose_a and not transpose_b
+            and depth % 4 == 0 and columns % 4 == 0 and depth > 0):
+        defines["COMPUTE_TEXEL"] = 1
     return backend.program(ProgramSpec([a, b], batch + (rows, columns), a.dtype, ("linalg_matmul.glsl",), defines))
