@@ -9,7 +9,10 @@ TF.js is installed by npm into bench/tfjs (git-ignored). A missing peer shows as
     python bench/train.py            # also: --quick (fewer steps)
 
 Our engine runs in child processes, once with numpy's default BLAS threads and once with one: on a
-busy machine OpenBLAS's spinning threads can cost the cpu backend several times its speed.
+busy machine OpenBLAS's spinning threads can cost the cpu backend several times its speed. With one BLAS
+thread the cpu backend runs its convolution and pooling kernels in blocks on threads of its own; beside a
+multi-threaded BLAS it leaves the cores to BLAS. The load average is printed before and after the run, since
+other work on the machine moves every column.
 """
 import json
 import os
@@ -101,6 +104,14 @@ def tfjs_results(steps, repeats):
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _load_average():
+    """The 1, 5 and 15 minute load averages, or "unknown" where the platform has none."""
+    try:
+        return " ".join(f"{value:.2f}" for value in os.getloadavg())
+    except (AttributeError, OSError):  # Windows has no os.getloadavg
+        return "unknown"
+
+
 def _rate(value):
     if value is None:
         return "missing"
@@ -143,7 +154,7 @@ def main():
     repeats = 3
     print(f"Model.fit throughput, batch {BATCH}, Adam — {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} cores, numpy {np.__version__}; steps per timed epoch {steps}, median of {repeats} "
-          f"timed epochs ({2 * repeats} for ours: before and after the peers)")
+          f"timed epochs ({2 * repeats} for ours: before and after the peers); load average {_load_average()}")
     # Ours is timed before and after the peers (the median of both), so load that drifts during the
     # run weighs on every column alike; once with numpy's default BLAS threads, once with one.
     configs = {"default BLAS threads": None, "1 BLAS thread": 1}
@@ -172,6 +183,7 @@ def main():
     for where, message in failures.items():
         print(f"- TF.js {where}: {message}")
     print("- TF.js cpu: 2 steps, one timed epoch (it trains the CNN at about one sample per second)")
+    print(f"- load average at the end: {_load_average()}")
 
 
 if __name__ == "__main__":

@@ -321,17 +321,27 @@ class Layer(SymbolicCallMixin):
     @property
     def losses(self):
         """add_loss() losses of this layer and its sublayers, then the penalties of regularized trainable weights."""
-        losses = list(self._losses)
-        for layer in self._flatten_layers(include_self=False):
-            losses.extend(layer._losses)
+        return self._losses_from(self._loss_sources())
+
+    def _loss_sources(self):
+        """What `losses` reads, found by walking the layer tree: (this layer and its sublayers, whose add_loss()
+        values count, in order; [(variable, regularizer)] of the regularized trainable weights). A training loop
+        keeps it while the tree cannot change, since the walk costs more than a small model's step."""
+        layers = self._flatten_layers()
         regularizers_by_id = {}
-        for layer in self._flatten_layers():
+        for layer in layers:
             for variable, regularizer in layer._weight_regularizers:
                 regularizers_by_id[id(variable)] = regularizer
-        for variable in self.trainable_weights:
-            regularizer = regularizers_by_id.get(id(variable))
-            if regularizer is not None:
-                losses.append(regularizer(variable))
+        regularized = [(variable, regularizers_by_id[id(variable)]) for variable in self.trainable_weights
+                       if id(variable) in regularizers_by_id]
+        return layers, regularized
+
+    @staticmethod
+    def _losses_from(sources):
+        """The current `losses` of `sources` from _loss_sources()."""
+        layers, regularized = sources
+        losses = [loss for layer in layers for loss in layer._losses]
+        losses.extend(regularizer(variable) for variable, regularizer in regularized)
         return losses
 
     def _clear_losses(self):

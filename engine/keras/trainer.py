@@ -22,6 +22,7 @@ from .callback_base import CallbackList, pythonify_logs
 from .compile_utils import CompiledObjectives, deserialize_compile_value, serialize_compile_value
 from .data_adapter import (EpochIterator, class_weight_to_sample_weights, get_data_adapter, is_batch_iterable,
                            map_structure, train_validation_split, unpack_x_y_sample_weight)
+from .layer import Layer
 
 __all__ = []
 
@@ -35,10 +36,12 @@ class _TrainerState:
         self.loss_weights = loss_weights
         self.metrics = metrics
         self.weighted_metrics = weighted_metrics
-        # Inside fit(), the trainable variables found by the first step serve every later step (walking
-        # the layers costs more than a small step's kernels); Keras likewise fixes them when it traces.
+        # Inside fit(), the trainable variables and the sources of the model's own losses found by the first
+        # step serve every later step (walking the layers costs more than a small step's kernels); Keras
+        # likewise fixes them when it traces.
         self.fitting = False
         self.step_variables = None
+        self.step_loss_sources = None
 
 
 class Trainer:
@@ -189,7 +192,7 @@ class Trainer:
         return total, per_output, (true_flat, pred_flat, weights_flat)
 
     def _with_model_losses(self, total):
-        extra = list(getattr(self, "losses", None) or ())
+        extra = self._model_losses()
         if extra:
             regularization = extra[0] if len(extra) == 1 else reduce_sum(stack(extra))
             total = regularization if total is None else total + regularization
@@ -215,6 +218,16 @@ class Trainer:
             else:
                 warnings.warn("The model does not have any trainable weights.", stacklevel=2)
             objectives.update_metrics(loss, per_output, _batch_size(x), *flat)
+
+    def _model_losses(self):
+        """`self.losses`; inside fit() without re-walking the layer tree each step, unless a subclass
+        computes `losses` its own way."""
+        state = self._trainer_state
+        if not state.fitting or type(self).losses is not Layer.losses:
+            return list(getattr(self, "losses", None) or ())
+        if state.step_loss_sources is None:
+            state.step_loss_sources = self._loss_sources()
+        return self._losses_from(state.step_loss_sources)
 
     def _variables_to_train(self):
         state = self._trainer_state
@@ -288,11 +301,11 @@ class Trainer:
             steps=iterator.num_steps)
         self.stop_training = False
         state = self._trainer_state
-        state.fitting, state.step_variables = True, None
+        state.fitting, state.step_variables, state.step_loss_sources = True, None, None
         try:
             self._fit_epochs(iterator, validation, callback_list, initial_epoch, epochs, validation_freq)
         finally:
-            state.fitting, state.step_variables = False, None
+            state.fitting, state.step_variables, state.step_loss_sources = False, None, None
         return self.history
 
     def _fit_epochs(self, iterator, validation, callback_list, initial_epoch, epochs, validation_freq):

@@ -6,6 +6,7 @@ Float overflow, inf - inf and division by zero give inf/NaN as in TF, hence the
 import numpy as np
 
 from ...errors import InvalidArgumentError
+from .conv import map_parts, split_rows
 from .kernel import cpu_kernel
 
 
@@ -16,8 +17,15 @@ def _check_integer_divisor(b, op_name):
 
 @cpu_kernel("Add")
 def add(a, b):
+    rows = split_rows(a, operations=2) if a.size >= b.size else None
     with np.errstate(all="ignore"):
-        return np.add(a, b)
+        if rows is None or np.broadcast_shapes(a.shape, b.shape) != a.shape:
+            return np.add(a, b)
+        # Big activations plus a bias (or another tensor like them), in blocks of their rows on all cores.
+        out = np.empty(a.shape, np.result_type(a, b))
+        per_row = b.ndim == a.ndim and b.shape[0] == a.shape[0]
+        map_parts(lambda part: np.add(a[part], b[part] if per_row else b, out=out[part]), rows)
+        return out
 
 
 @cpu_kernel("Sub")

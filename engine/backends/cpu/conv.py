@@ -1,12 +1,16 @@
 """Convolution kernels over NHWC arrays with explicit (top, bottom, left, right) pads, and their shared helpers.
 
 Conv2D and its filter gradient gather the windows with stride tricks (im2col)
-into a reused scratch buffer and make one BLAS matmul per block of rows. A
-stride-1 input gradient is the forward correlation of the padded output
-gradient with the flipped filter; a strided one adds each tap's contribution
-back where it was read. No Python loop runs per pixel. Depthwise and pooling
-kernels live in depthwise.py and pool.py.
+into a reused scratch buffer and make one BLAS matmul per block of rows; inputs
+of a few channels gather them transposed, one sample at a time. A stride-1
+input gradient is the forward correlation of the padded output gradient with
+the flipped filter (when that is cheaper); otherwise each tap's product is
+added back where it was read. No Python loop runs per pixel. Where BLAS runs
+on one thread, each kernel cuts its output into blocks of samples (or rows of
+one sample) that run on all cores: numpy releases the GIL in BLAS, copies and
+ufuncs. Depthwise and pooling kernels live in depthwise.py and pool.py.
 """
+import itertools
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -16,7 +20,8 @@ from numpy.lib.stride_tricks import as_strided
 
 from .kernel import cpu_kernel
 
-# The most im2col elements gathered at once (16 MiB of float32): bounds memory for big batches.
+# The most im2col elements gathered at once, by all threads together (16 MiB of float32): bounds memory for big
+# batches, since each thread keeps its scratch buffer.
 _BLOCK_ELEMENTS = 1 << 22
 
 
@@ -39,8 +44,18 @@ def _scratch_buffer(size):
     return _scratch.buffer[:size]
 
 
-# Work below this many multiply-adds runs on the calling thread: handing it to the pool costs more than it saves.
+# Work below this many multiply-adds (or element operations, for kernels without products) runs on the calling
+# thread: handing it to the pool costs more than it saves.
 _PARALLEL_WORK = 1 << 20
+
+
+def _blas_on_one_thread(environ):
+    """Whether numpy's BLAS was started on one thread: OpenBLAS, MKL and Accelerate read these variables when
+    numpy loads them, their own before OMP_NUM_THREADS."""
+    for name in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "OMP_NUM_THREADS"):
+        if environ.get(name, "").strip():
+            return environ[name].strip() == "1"
+    return False
 
 
 class _Pool:
@@ -51,20 +66,35 @@ class _Pool:
         self.executor = None
         self.pid = None
         self.workers = os.cpu_count() or 1
+        # A multi-threaded BLAS runs each product on all cores itself, and its idle threads spin for a while
+        # after each: threads of ours beside them would take the cores from each other (bench/train.py's CNN
+        # on 2 cores with OpenBLAS's default threads: 5-8% slower with ours than without).
+        self.blas_threaded = not _blas_on_one_thread(os.environ)
 
     def map(self, fn, parts):
-        """[fn(part) for part in parts]: the calling thread runs the first part while the pool runs the rest."""
+        """[fn(part) for part in parts]. The calling thread and the pool's threads take the parts one at a time
+        until none is left, so on a busy machine a worker that is not scheduled delays at most the part it took."""
         with self.lock:
             if self.pid != os.getpid():
                 self.executor = ThreadPoolExecutor(self.workers - 1, thread_name_prefix="engine-cpu")
                 self.pid = os.getpid()
             executor = self.executor
-        futures = [executor.submit(fn, part) for part in parts[1:]]
+        results = [None] * len(parts)
+        claims = itertools.count()  # next() on it is atomic under the GIL
+
+        def take_parts():
+            index = next(claims)
+            while index < len(parts):
+                results[index] = fn(parts[index])
+                index = next(claims)
+
+        helpers = [executor.submit(take_parts) for _ in range(min(self.workers, len(parts)) - 1)]
         try:
-            first = fn(parts[0])
+            take_parts()
         finally:
-            rest = [future.result() for future in futures]
-        return [first] + rest
+            for helper in helpers:
+                helper.result()
+        return results
 
 
 _pool = _Pool()
@@ -87,6 +117,38 @@ def map_row_blocks(fn, n, out_h, work):
         parts = [(samples, slice(None)) for samples in _split(n, workers)]
     else:
         parts = [(slice(None), rows) for rows in _split(out_h, workers)]
+    return _pool.map(fn, parts)
+
+
+def map_output_blocks(fn, n, out_h, work):
+    """[fn((samples, rows)) for blocks of the [n, out_h] output], on all cores when `work` is large and BLAS
+    does not thread its products itself (see _Pool).
+
+    Unlike map_row_blocks, every block is contiguous in an [n, out_h, ...] array (whole samples, or rows of
+    one sample), so BLAS can write a block's product straight into it. out_h=1 asks for whole samples only.
+    """
+    workers = _pool.workers
+    if work < _PARALLEL_WORK or workers == 1 or _pool.blas_threaded or n * out_h < 2:
+        return [fn((slice(0, n), slice(0, out_h)))]
+    if n >= workers:
+        parts = [(samples, slice(0, out_h)) for samples in _split(n, workers)]
+    else:
+        row_parts = -(-workers // n)
+        parts = [(slice(b, b + 1), rows) for b in range(n) for rows in _split(out_h, row_parts)]
+    return _pool.map(fn, parts)
+
+
+def split_rows(a, operations):
+    """Slices of a's first axis, one per core, for an elementwise kernel that makes `operations` element operations
+    per value of `a`; None where that is too little work to share, or where BLAS keeps the cores (see _Pool)."""
+    if (operations * a.size < _PARALLEL_WORK or a.ndim == 0 or a.shape[0] < 2 or _pool.workers == 1
+            or _pool.blas_threaded):
+        return None
+    return _split(a.shape[0], min(_pool.workers, a.shape[0]))
+
+
+def map_parts(fn, parts):
+    """[fn(part) for part in parts], on the pool's threads and the calling one."""
     return _pool.map(fn, parts)
 
 
@@ -162,12 +224,14 @@ def _windows(xp, rows, out_w, kh, kw, strides, dilations):
 
 
 def _row_blocks(n, out_h, row_elements):
-    """(samples, output rows) slices whose im2col has at most _BLOCK_ELEMENTS elements (at least one row)."""
+    """(samples, output rows) slices whose im2col has at most a thread's share of _BLOCK_ELEMENTS elements
+    (at least one row)."""
+    limit = max(1, _BLOCK_ELEMENTS // _pool.workers)
     per_sample = out_h * row_elements
-    if per_sample <= _BLOCK_ELEMENTS:
-        step = max(1, _BLOCK_ELEMENTS // max(per_sample, 1))
+    if per_sample <= limit:
+        step = max(1, limit // max(per_sample, 1))
         return [(slice(b, min(n, b + step)), slice(0, out_h)) for b in range(0, n, step)]
-    rows = max(1, _BLOCK_ELEMENTS // row_elements)
+    rows = max(1, limit // row_elements)
     return [(slice(b, b + 1), slice(r, min(out_h, r + rows))) for b in range(n) for r in range(0, out_h, rows)]
 
 
@@ -183,6 +247,17 @@ def _im2col_blocks(xp, out_hw, kh, kw, strides, dilations):
         yield samples, rows, cols.reshape(-1, depth)
 
 
+def _input_rows(xp, rows, kh, strides, dilations):
+    """The rows of padded `xp` that the output rows `rows` read: their convolution is those output rows."""
+    first = rows.start * strides[0]
+    return xp[:, first:(rows.stop - 1) * strides[0] + (kh - 1) * dilations[0] + 1]
+
+
+def _matrix(block, columns):
+    """`block` seen as a [-1, columns] matrix; a view always, as a product written into it must land in place."""
+    return block.reshape(-1, columns, copy=False)
+
+
 def _is_pointwise(kh, kw, strides, pads):
     return kh == kw == 1 and strides == (1, 1) and not any(pads)
 
@@ -193,29 +268,46 @@ def _correlate(xp, filters, strides, dilations):
     weights = float32(filters).reshape(kh * kw * c, out_c)
     oh, ow = output_hw(xp.shape, kh, kw, strides, dilations)
     out = np.empty((xp.shape[0], oh, ow, out_c), np.float32)
-    if out.size and c <= _FEW_CHANNELS:
-        _correlate_few_channels(xp, weights, out, kh, kw, strides, dilations)
-    elif out.size:
-        for samples, rows, cols in _im2col_blocks(xp, (oh, ow), kh, kw, strides, dilations):
-            np.matmul(cols, weights, out=out[samples, rows].reshape(-1, out_c))
+
+    def correlate_block(block):
+        samples, rows = block
+        source, target = _input_rows(xp[samples], rows, kh, strides, dilations), out[samples, rows]
+        if c <= _FEW_CHANNELS:
+            _correlate_few_channels(source, weights, target, kh, kw, strides, dilations)
+            return
+        for block_samples, block_rows, cols in _im2col_blocks(source, target.shape[1:3], kh, kw, strides,
+                                                               dilations):
+            np.matmul(cols, weights, out=_matrix(target[block_samples, block_rows], out_c))
+
+    if out.size:
+        map_output_blocks(correlate_block, xp.shape[0], oh, out.size * kh * kw * c)
     return out
 
 
+# Inputs of at most this many channels (RGB images) gather their patches transposed: see _few_channel_patches.
 _FEW_CHANNELS = 4
 
 
-def _correlate_few_channels(xp, weights, out, kh, kw, strides, dilations):
-    """Correlation for inputs of a few channels (RGB images): the patch matrix is built transposed,
-    [kh * kw * c, oh * ow] per sample, so each copied run spans an output row instead of c values
-    (224x224 RGB, 3x3, stride 2: 0.15 ms instead of 0.25 ms), and BLAS reads it transposed."""
-    n, _, _, c = xp.shape
-    _, oh, ow, out_c = out.shape
+def _few_channel_patches(xp, kh, kw, out_hw, strides, dilations):
+    """Yield (sample, patches) with patches the [kh * kw * c, oh * ow] patch matrix of each sample of padded `xp`.
+
+    Built transposed, each copied run spans an output row instead of c values (224x224 RGB, 3x3, stride 2:
+    0.15 ms instead of 0.25 ms); one sample at a time keeps the matrix in cache for its product.
+    """
+    c = xp.shape[3]
     _, sh, sw, sc = xp.strides
-    patches = np.empty((kh, kw, c, oh, ow), np.float32)
-    taps = (sh * dilations[0], sw * dilations[1], sc, sh * strides[0], sw * strides[1])
-    for sample in range(n):
-        np.copyto(patches, as_strided(xp[sample], patches.shape, taps, writeable=False))
-        np.matmul(patches.reshape(kh * kw * c, oh * ow).T, weights, out=out[sample].reshape(oh * ow, out_c))
+    patches = np.empty((kh, kw, c, *out_hw), np.float32)
+    steps = (sh * dilations[0], sw * dilations[1], sc, sh * strides[0], sw * strides[1])
+    for sample in range(xp.shape[0]):
+        np.copyto(patches, as_strided(xp[sample], patches.shape, steps, writeable=False))
+        yield sample, patches.reshape(kh * kw * c, -1)
+
+
+def _correlate_few_channels(xp, weights, out, kh, kw, strides, dilations):
+    """Correlation for inputs of a few channels; BLAS reads each sample's patch matrix transposed."""
+    out_c = out.shape[3]
+    for sample, patches in _few_channel_patches(xp, kh, kw, out.shape[1:3], strides, dilations):
+        np.matmul(patches.T, weights, out=_matrix(out[sample], out_c))
 
 
 @cpu_kernel("Conv2D")
@@ -241,14 +333,20 @@ def conv2d_backprop_input(dy, filters, *, input_shape, strides, pads, dilations)
         dx = _correlate(padded(np.asarray(dy, np.float32), flipped), flipped_filters, strides, dilations)
         return dx.astype(dy.dtype, copy=False)
     dxp = padded_zeros(input_shape, pads, c)
-    if dy.size and c:
-        dy2 = float32(dy).reshape(-1, out_c)
-        weights = float32(filters)
+    dy32, weights = float32(dy), float32(filters)
+
+    def add_tap_products(block):
+        samples, _ = block
+        gradient, dy2 = dxp[samples], dy32[samples].reshape(-1, out_c)
         contribution = np.empty((dy2.shape[0], c), np.float32)
         for i, j, row, col in taps(kh, kw, dilations):
             np.matmul(dy2, weights[i, j].T, out=contribution)
-            target = tap_view(dxp, row, col, dy.shape[1:3], strides)
+            target = tap_view(gradient, row, col, dy.shape[1:3], strides)
             target += contribution.reshape(target.shape)
+
+    if dy.size and c:
+        # Whole samples per block (out_h=1): the taps of different output rows add into the same input rows.
+        map_output_blocks(add_tap_products, dy.shape[0], 1, dy.size * kh * kw * c)
     return cropped(dxp, input_shape, pads).astype(dy.dtype, copy=False)
 
 
@@ -260,10 +358,24 @@ def conv2d_backprop_filter(x, dy, *, filter_shape, strides, pads, dilations):
         dw = np.matmul(float32(x).reshape(-1, c).T, dy32.reshape(-1, out_c))
         return dw.reshape(filter_shape).astype(x.dtype, copy=False)
     xp = padded(np.asarray(x, np.float32), pads)
-    dw = np.zeros((kh * kw * c, out_c), np.float32)
-    if dy.size:
-        for samples, rows, cols in _im2col_blocks(xp, dy.shape[1:3], kh, kw, strides, dilations):
-            dw += np.matmul(cols.T, dy32[samples, rows].reshape(-1, out_c))
+
+    def block_filter_gradient(block):
+        samples, rows = block
+        source, block_dy = _input_rows(xp[samples], rows, kh, strides, dilations), dy32[samples, rows]
+        dw = np.zeros((kh * kw * c, out_c), np.float32)
+        if c <= _FEW_CHANNELS:
+            # [32, 32, 32, 3] -> 3x3x3x32: 0.96 ms against 1.24 ms through im2col.
+            for sample, patches in _few_channel_patches(source, kh, kw, block_dy.shape[1:3], strides, dilations):
+                dw += np.matmul(patches, block_dy[sample].reshape(-1, out_c))
+            return dw
+        for block_samples, block_rows, cols in _im2col_blocks(source, block_dy.shape[1:3], kh, kw, strides,
+                                                               dilations):
+            dw += np.matmul(cols.T, block_dy[block_samples, block_rows].reshape(-1, out_c))
+        return dw
+
+    if not dy.size:
+        return np.zeros(filter_shape, x.dtype)
+    dw = sum(map_output_blocks(block_filter_gradient, dy.shape[0], dy.shape[1], dy.size * kh * kw * c))
     return dw.reshape(filter_shape).astype(x.dtype, copy=False)
 
 

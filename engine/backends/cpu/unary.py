@@ -6,6 +6,7 @@ Their final `astype(x.dtype, copy=False)` also stops numpy 1.x, which promotes
 """
 import numpy as np
 
+from .conv import map_parts, split_rows
 from .kernel import cpu_kernel
 
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -212,15 +213,25 @@ def clip_by_value_grad(dy, x, low, high, *, wrt):
 # 0.66 ms (relu) and 1.1 ms (relu6's maximum then minimum) on [1, 112, 112, 96]; NaN stays NaN.
 @cpu_kernel("Relu")
 def relu(x):
-    top = np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).max
-    return np.clip(x, x.dtype.type(0), x.dtype.type(top))
+    low, high = x.dtype.type(0), x.dtype.type(np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).max)
+    rows = split_rows(x, operations=2)
+    if rows is None:
+        return np.clip(x, low, high)
+    out = np.empty_like(x)
+    map_parts(lambda part: np.clip(x[part], low, high, out=out[part]), rows)
+    return out
 
 
 @cpu_kernel("ReluGrad")
 def relu_grad(dy, y):
     # As TF's kernel: dy * (y > 0), so a NaN in dy stays NaN. A multiply by the mask is about 10x
     # faster than np.where with a scalar (0.34 ms against 4.1 ms on [32, 30, 30, 32]).
-    return dy * (y > 0)
+    rows = split_rows(dy, operations=2)
+    if rows is None:
+        return dy * (y > 0)
+    out = np.empty_like(dy)
+    map_parts(lambda part: np.multiply(dy[part], y[part] > 0, out=out[part]), rows)
+    return out
 
 
 @cpu_kernel("Relu6")
