@@ -3,22 +3,21 @@
 The log-mel front end is the network's first layer (engine.applications.audio.AisfxEmbedding), so the
 exported model takes the raw waveform and nobody has to reproduce the spectrogram.
 """
-import threading
-
 import numpy as np
 
 import engine as tf
 from engine.applications.audio import AisfxEmbedding, aisfx
 
 from ..audio import SAMPLE_RATE
+from .feature_extractor import FeatureExtractor
 
 __all__ = ["AudioFeatureExtractor", "DEFAULT_AUDIO_EXTRACTOR"]
 
 DEFAULT_AUDIO_EXTRACTOR = "aisfx"
 
 
-class AudioFeatureExtractor:
-    """Embeds batches of clips of `window_samples`; the network is built on first use (on `backend`, if given).
+class AudioFeatureExtractor(FeatureExtractor):
+    """Embeds [N, window_samples] float32 clips; the network is built on first use (on `backend`, if given).
 
     `model` replaces aiSFX with any Keras model taking raw waveforms [N, window_samples] to [N, d]
     vectors; tests use a small one where the network is not the point. Same interface as
@@ -26,56 +25,27 @@ class AudioFeatureExtractor:
     """
 
     kind = "audio"
+    default_name = DEFAULT_AUDIO_EXTRACTOR
+    default_embedding_size = aisfx.EMBEDDING_SIZE
 
     def __init__(self, window_samples=SAMPLE_RATE, backend=None, model=None, name=None, batch_size=8):
         self.window_samples = int(window_samples)
         if model is not None and tuple(model.inputs[0].shape[1:]) != (self.window_samples,):
             raise ValueError(f"AudioFeatureExtractor: the model takes {tuple(model.inputs[0].shape[1:])}, not "
                              f"clips of {self.window_samples} samples")
-        self.backend = backend
-        self.batch_size = int(batch_size)
-        self._model = model
-        self.name = name or (model.name if model is not None else DEFAULT_AUDIO_EXTRACTOR)
-        self._lock = threading.Lock()
-        self._traced = None
+        super().__init__(backend, model, name, batch_size)
 
-    @property
-    def model(self):
-        """The Keras extractor network, waveform in (built and loaded with the shipped weights on first use)."""
-        if self._model is None:
-            with self._lock:
-                if self._model is None:
-                    if self.backend is not None:
-                        tf.set_backend(self.backend)
-                    self._model = AisfxEmbedding(num_samples=self.window_samples)
-        return self._model
+    def _build(self):
+        return AisfxEmbedding(num_samples=self.window_samples)
 
-    def _forward(self):
-        """The network as a tf.function: on a GL backend each batch shape is traced once, then replayed."""
-        model = self.model
-        if self._traced is None or self._traced.python_function is not model:
-            self._traced = tf.function(model)
-        return self._traced
-
-    @property
-    def embedding_size(self):
-        if self._model is None:
-            return aisfx.EMBEDDING_SIZE          # known without building the network
-        return int(self._model.outputs[0].shape[-1])
-
-    def embed(self, clips):
-        """[N, window_samples] float32 clips -> [N, embedding_size] float32, in batches."""
-        clips = np.asarray(clips)
+    def _checked(self, clips):
         if clips.ndim != 2 or clips.shape[1] != self.window_samples:
             raise ValueError(f"embed: expected clips [N, {self.window_samples}], got {clips.shape}")
-        forward = self._forward()
-        if len(clips) == 0:
-            return np.zeros((0, self.embedding_size), np.float32)
-        vectors = []
-        for start in range(0, len(clips), self.batch_size):
-            batch = tf.constant(clips[start:start + self.batch_size].astype(np.float32, copy=False))
-            vectors.append(np.asarray(forward(batch, training=False).numpy(), dtype=np.float32))
-        return np.concatenate(vectors)
+        return clips
+
+    @staticmethod
+    def _network_input(clips):
+        return clips.astype(np.float32, copy=False)
 
     def prepare_batch(self, clips):
         """A [N, window_samples] float32 batch; a list of mono clips up to one window long is padded with silence."""

@@ -1,6 +1,4 @@
 """The frozen image feature extractor: 224x224 RGB images -> embedding vectors (EfficientNet-Lite0 by default)."""
-import threading
-
 import numpy as np
 
 import engine as tf
@@ -8,6 +6,7 @@ from engine import applications
 from engine.applications import efficientnet_lite
 
 from ..imaging import IMAGE_SIZE, prepare_image
+from .feature_extractor import FeatureExtractor
 
 __all__ = ["ImageFeatureExtractor", "DEFAULT_EXTRACTOR", "INPUT_MEAN", "INPUT_SCALE"]
 
@@ -17,8 +16,8 @@ INPUT_MEAN = 127.0
 INPUT_SCALE = 128.0
 
 
-class ImageFeatureExtractor:
-    """Embeds batches of prepared images; the network is built on first use (on `backend`, if given).
+class ImageFeatureExtractor(FeatureExtractor):
+    """Embeds [N, 224, 224, 3] uint8 prepared images; the network is built on first use (on `backend`, if given).
 
     `model` replaces EfficientNet-Lite0 with any Keras model taking preprocessed [N, 224, 224, 3]
     images ((x - 127) / 128) to [N, d] vectors; tests use a small one where the network is not the point.
@@ -26,55 +25,26 @@ class ImageFeatureExtractor:
     """
 
     kind = "image"
+    default_name = DEFAULT_EXTRACTOR
+    default_embedding_size = efficientnet_lite.EMBEDDING_SIZE
 
     def __init__(self, backend=None, model=None, name=None, batch_size=16):
-        self.backend = backend
-        self.batch_size = int(batch_size)
-        self._model = model
-        self.name = name or (model.name if model is not None else DEFAULT_EXTRACTOR)
-        self._lock = threading.Lock()
-        self._traced = None
+        super().__init__(backend, model, name, batch_size)
 
-    @property
-    def model(self):
-        """The Keras extractor network (built and loaded with the shipped weights on first use)."""
-        if self._model is None:
-            with self._lock:
-                if self._model is None:
-                    if self.backend is not None:
-                        tf.set_backend(self.backend)
-                    self._model = applications.EfficientNetLite0(include_top=False, weights="imagenet",
-                                                                 pooling="avg",
-                                                                 input_shape=(IMAGE_SIZE, IMAGE_SIZE, 3))
-        return self._model
+    def _build(self):
+        return applications.EfficientNetLite0(include_top=False, weights="imagenet", pooling="avg",
+                                              input_shape=(IMAGE_SIZE, IMAGE_SIZE, 3))
 
-    def _forward(self):
-        """The network as a tf.function: on a GL backend each batch shape is traced once, then replayed."""
-        model = self.model
-        if self._traced is None or self._traced.python_function is not model:
-            self._traced = tf.function(model)
-        return self._traced
-
-    @property
-    def embedding_size(self):
-        if self._model is None:
-            return efficientnet_lite.EMBEDDING_SIZE          # known without building the network
-        return int(self._model.outputs[0].shape[-1])
-
-    def embed(self, images):
-        """[N, 224, 224, 3] uint8 RGB (already prepared) -> [N, embedding_size] float32, in batches."""
-        images = np.asarray(images)
+    @staticmethod
+    def _checked(images):
         if images.ndim != 4 or images.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE, 3):
             raise ValueError(f"embed: expected prepared images [N, {IMAGE_SIZE}, {IMAGE_SIZE}, 3], got "
                              f"{images.shape}")
-        forward = self._forward()
-        if len(images) == 0:
-            return np.zeros((0, self.embedding_size), np.float32)
-        vectors = []
-        for start in range(0, len(images), self.batch_size):
-            batch = efficientnet_lite.preprocess_input(images[start:start + self.batch_size].astype(np.float32))
-            vectors.append(np.asarray(forward(tf.constant(batch), training=False).numpy(), dtype=np.float32))
-        return np.concatenate(vectors)
+        return images
+
+    @staticmethod
+    def _network_input(images):
+        return efficientnet_lite.preprocess_input(images.astype(np.float32))
 
     def prepare_batch(self, images):
         """A [N, 224, 224, 3] uint8 batch; images of other sizes are prepared (centre crop, resize) first."""
