@@ -4,9 +4,10 @@ TFLite files have a fixed batch of one, so the Python snippets feed one image or
 time; the ONNX file takes any batch. The int8 TFLite file takes and gives float32 like the others
 (it quantizes inside), so the same code runs it.
 """
-__all__ = ["runtime_snippets"]
+__all__ = ["runtime_snippets", "IMAGE_PREPARE"]
 
-_IMAGE_PREPARE = '''
+# Shared with the Keras snippet (snippets.py).
+IMAGE_PREPARE = '''
 
 def prepare(path):
     """Centre square, 224x224 bilinear, RGB 0..255 float32, as Glimmer prepared its training images."""
@@ -132,7 +133,7 @@ fun classify(interpreter: Interpreter, labels: List<String>, window: FloatArray)
 
 
 def _python(kind, runtime, model_file):
-    prepare = _AUDIO_PREPARE if kind == "audio" else _IMAGE_PREPARE
+    prepare = _AUDIO_PREPARE if kind == "audio" else IMAGE_PREPARE
     load = (_LITERT_LOAD if runtime == "litert" else _ONNX_LOAD).format(model_file=model_file)
     labels = "" if kind == "audio" else 'labels = open("labels.txt", encoding="utf-8").read().splitlines()\n'
     main = _AUDIO_MAIN if kind == "audio" else _IMAGE_MAIN

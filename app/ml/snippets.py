@@ -4,7 +4,7 @@ Image models take RGB float32 [N, 224, 224, 3] in 0..255; sound models take floa
 [N, window samples] at the rate in metadata.json, and need their first layer, LogMelSpectrogram, which
 ships beside them (log_mel_spectrogram.js for TF.js, log_mel_spectrogram.py for Keras).
 """
-from .runtime_snippets import runtime_snippets
+from .runtime_snippets import IMAGE_PREPARE, runtime_snippets
 
 __all__ = ["TFJS_VERSION", "IMAGE_PREPARE_NOTE", "code_snippets", "readme", "SNIPPET_LANGUAGES"]
 
@@ -17,28 +17,18 @@ AUDIO_PREPARE_NOTE = ("Prepare sound the way Glimmer does: mono (average the cha
                       "shorter sound padded with silence at the end). The model computes the log-mel spectrogram "
                       "itself, in its first layer, LogMelSpectrogram, which ships beside it.")
 
-_IMAGE_PYTHON = '''# pip install keras jax pillow     (or TensorFlow 2.16+, which includes Keras 3)
+_IMAGE_PYTHON = ('''# pip install keras jax pillow     (or TensorFlow 2.16+, which includes Keras 3)
 import numpy as np
 from PIL import Image
 import keras
 
 model = keras.models.load_model("{model_file}")
 labels = open("labels.txt", encoding="utf-8").read().splitlines()
-
-
-def prepare(path):
-    """Centre square, 224x224 bilinear, RGB 0..255 float32, as Glimmer prepared its training images."""
-    image = Image.open(path).convert("RGB")
-    side = min(image.size)
-    left, top = (image.width - side) // 2, (image.height - side) // 2
-    image = image.crop((left, top, left + side, top + side)).resize((224, 224), Image.BILINEAR)
-    return np.asarray(image, dtype="float32")[None]
-
-
+''' + IMAGE_PREPARE + '''
 scores = model.predict(prepare("photo.jpg"), verbose=0)[0]
 best = int(np.argmax(scores))
 print(labels[best], float(scores[best]))
-'''
+''')
 
 _IMAGE_JAVASCRIPT = '''<!-- Serve this folder over HTTP (python -m http.server) and open the page. -->
 <script src="https://cdn.jsdelivr.net/npm/@tensorflow/tfjs@{tfjs_version}/dist/tf.min.js"></script>
