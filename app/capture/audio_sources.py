@@ -17,6 +17,7 @@ import soxr
 from ..audio import SAMPLE_RATE, load_audio
 from ..errors import MicrophoneError
 from .sounds import class_sound
+from .source import Source
 
 __all__ = ["RingBuffer", "AudioSource", "MicrophoneSource", "AudioFileSource", "SyntheticAudioSource",
            "list_microphones"]
@@ -91,18 +92,12 @@ class RingBuffer:
         return self._copy(start, end)[0]
 
 
-class AudioSource(abc.ABC):
+class AudioSource(Source):
     """A stream of float32 mono samples at `sample_rate`; `read()` gives what arrived since the last read."""
 
     name = "sound source"
     sample_rate = SAMPLE_RATE
-
-    def __init__(self):
-        self._open = False
-
-    @property
-    def is_open(self):
-        return self._open
+    not_open_error = MicrophoneError
 
     @abc.abstractmethod
     def open(self):
@@ -111,22 +106,6 @@ class AudioSource(abc.ABC):
     @abc.abstractmethod
     def read(self):
         """The samples that arrived since the last read, float32 (samples,), possibly empty; never waits."""
-
-    def close(self):
-        self._open = False
-
-    def _require_open(self):
-        if not self._open:
-            raise MicrophoneError(f"{self.name}: not open; call open() first")
-
-    def __enter__(self):
-        if not self._open:
-            self.open()
-        return self
-
-    def __exit__(self, *exc_info):
-        self.close()
-        return False
 
 
 def _sounddevice():

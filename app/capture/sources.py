@@ -12,6 +12,7 @@ import cv2
 
 from ..errors import CameraError
 from ..imaging import quiet_opencv_logging
+from .source import Source
 
 __all__ = ["FrameSource", "CameraSource", "VideoFileSource", "list_cameras"]
 
@@ -29,42 +30,16 @@ def _to_rgb(frame):
     return cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
 
 
-class FrameSource(abc.ABC):
+class FrameSource(Source):
     """A stream of RGB uint8 frames. `read()` returns the latest frame, or None when none is available."""
 
     name = "source"
     fps = 30.0
-
-    def __init__(self):
-        self._open = False
-
-    @property
-    def is_open(self):
-        return self._open
-
-    @abc.abstractmethod
-    def open(self):
-        """Start the source; raises CameraError with the reason if it cannot."""
+    not_open_error = CameraError
 
     @abc.abstractmethod
     def read(self):
         """The next frame (H x W x 3 RGB uint8), or None if there is none right now."""
-
-    def close(self):
-        self._open = False
-
-    def _require_open(self):
-        if not self._open:
-            raise CameraError(f"{self.name}: not open; call open() first")
-
-    def __enter__(self):
-        if not self._open:
-            self.open()
-        return self
-
-    def __exit__(self, *exc_info):
-        self.close()
-        return False
 
 
 def _camera_api():
