@@ -86,7 +86,54 @@ class LatestSlot:
             self._condition.notify_all()
 
 
-class FrameReader(QThread):
+class SourceReader(QThread):
+    """Opens a capture source on its own thread, reads it until `stop()`, and closes it whatever happens; a
+    source that fails to open or mid-stream (unplugged, taken by another program) becomes `failed(message)`."""
+
+    failed = Signal(str)
+
+    def __init__(self, source, parent=None):
+        super().__init__(parent)
+        self.source = source
+        self._stop = threading.Event()
+
+    def stop(self, wait_ms=3000):
+        """Ask the loop to end and wait (a while) for it to close the source, so the device is free again.
+
+        A device that hangs in read() does not hang the window: the reader is let go and ends on its own.
+        """
+        self._stop.set()
+        _wait_or_retire(self, wait_ms)
+
+    def _on_opened(self):
+        """Called on the reader's thread once the source is open."""
+
+    def _read_once(self):
+        """Read what the source has; returns how long to wait before the next read, in seconds."""
+        raise NotImplementedError
+
+    def run(self):
+        try:
+            self.source.open()
+        except Exception as error:  # noqa: BLE001 - every open failure becomes a message in the window
+            self.failed.emit(describe_error(error))
+            return
+        self._on_opened()
+        try:
+            while not self._stop.is_set():
+                wait_s = self._read_once()
+                if wait_s > 0:
+                    self._stop.wait(wait_s)
+        except Exception as error:  # noqa: BLE001 - a device unplugged mid-stream: say so, keep the app
+            self.failed.emit(describe_error(error))
+        finally:
+            try:
+                self.source.close()
+            except Exception as error:  # noqa: BLE001 - closing is best effort, the source is done with
+                describe_error(error)
+
+
+class FrameReader(SourceReader):
     """Opens a FrameSource and reads it at the source's pace; the UI takes the latest frame on `frame_ready`.
 
     `frame_ready` is emitted only when the slot was empty, so at most one notification is ever
@@ -95,53 +142,28 @@ class FrameReader(QThread):
 
     opened = Signal(str)
     frame_ready = Signal()
-    failed = Signal(str)
 
     def __init__(self, source, mirror=False, parent=None):
-        super().__init__(parent)
-        self.source = source
+        super().__init__(source, parent)
         self.mirror = mirror
         self._slot = LatestSlot()
-        self._stop = threading.Event()
         self._interval = 1.0 / min(max(float(getattr(source, "fps", 30) or 30), 1.0), 60.0)
 
     def latest(self):
         return self._slot.take()
 
-    def stop(self, wait_ms=3000):
-        """Ask the loop to end and wait (a while) for it to close the source, so the camera is free again.
-
-        A camera that hangs in read() does not hang the window: the reader is let go and ends on its own.
-        """
-        self._stop.set()
-        _wait_or_retire(self, wait_ms)
-
-    def run(self):
-        try:
-            self.source.open()
-        except Exception as error:  # noqa: BLE001 - every open failure becomes a message in the window
-            self.failed.emit(describe_error(error))
-            return
+    def _on_opened(self):
         self.opened.emit(str(getattr(self.source, "name", "")))
-        try:
-            while not self._stop.is_set():
-                started = time.perf_counter()
-                frame = self.source.read()
-                if frame is not None:
-                    if self.mirror:
-                        frame = frame[:, ::-1].copy()
-                    if self._slot.put(frame):
-                        self.frame_ready.emit()
-                spare = self._interval - (time.perf_counter() - started)
-                if spare > 0:
-                    self._stop.wait(spare)
-        except Exception as error:  # noqa: BLE001 - a camera unplugged mid-stream: say so, keep the app
-            self.failed.emit(describe_error(error))
-        finally:
-            try:
-                self.source.close()
-            except Exception as error:  # noqa: BLE001
-                describe_error(error)
+
+    def _read_once(self):
+        started = time.perf_counter()
+        frame = self.source.read()
+        if frame is not None:
+            if self.mirror:
+                frame = frame[:, ::-1].copy()
+            if self._slot.put(frame):
+                self.frame_ready.emit()
+        return self._interval - (time.perf_counter() - started)
 
 
 # The live spectrogram's frames (see app.audio.spectrogram_image): 1024 samples, a column every 512.
@@ -157,7 +179,7 @@ class AudioChunk:
     columns: np.ndarray
 
 
-class AudioReader(QThread):
+class AudioReader(SourceReader):
     """Opens an AudioSource and reads it every few milliseconds; the UI takes everything new on `audio_ready`.
 
     No sound is dropped (a recording needs every sample): `take()` returns all that arrived since the last
@@ -166,15 +188,12 @@ class AudioReader(QThread):
     """
 
     audio_ready = Signal()
-    failed = Signal(str)
 
     READ_INTERVAL_S = 0.03
 
     def __init__(self, source, spectrogram_height=64, parent=None):
-        super().__init__(parent)
-        self.source = source
+        super().__init__(source, parent)
         self._height = spectrogram_height
-        self._stop = threading.Event()
         self._lock = threading.Lock()
         self._samples = []
         self._columns = []
@@ -190,11 +209,6 @@ class AudioReader(QThread):
         return AudioChunk(samples=np.concatenate(samples) if samples else np.zeros(0, np.float32), level_db=level,
                           columns=np.concatenate(columns, axis=1) if columns else np.zeros((self._height, 0),
                                                                                            np.uint8))
-
-    def stop(self, wait_ms=3000):
-        """Ask the loop to end and wait (a while) for it to close the source, so the microphone is free again."""
-        self._stop.set()
-        _wait_or_retire(self, wait_ms)
 
     def _spectrogram_columns(self, samples):
         """Columns for whole frames only; the rest waits for the next read, so the picture has no seams."""
@@ -219,25 +233,11 @@ class AudioReader(QThread):
         if was_empty:
             self.audio_ready.emit()
 
-    def run(self):
-        try:
-            self.source.open()
-        except Exception as error:  # noqa: BLE001 - every open failure becomes a message in the window
-            self.failed.emit(describe_error(error))
-            return
-        try:
-            while not self._stop.is_set():
-                samples = self.source.read()
-                if len(samples):
-                    self._keep(np.asarray(samples, np.float32))
-                self._stop.wait(self.READ_INTERVAL_S)
-        except Exception as error:  # noqa: BLE001 - a microphone unplugged mid-stream: say so, keep the app
-            self.failed.emit(describe_error(error))
-        finally:
-            try:
-                self.source.close()
-            except Exception as error:  # noqa: BLE001
-                describe_error(error)
+    def _read_once(self):
+        samples = self.source.read()
+        if len(samples):
+            self._keep(np.asarray(samples, np.float32))
+        return self.READ_INTERVAL_S
 
 
 # sounddevice's play() replaces the sound that is playing; two threads must not do that at once.
