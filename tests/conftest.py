@@ -44,3 +44,12 @@ def backend(request):
                        and kernel not in CPU_FALLBACKS)
     if fell_back and request.param != "cpu":
         pytest.fail(f"{request.param} fell back to cpu for kernels: {', '.join(fell_back)}")
+
+
+@pytest.fixture
+def cpu():
+    """Run the test on the cpu backend (for tests of cpu kernels or of files, where GL adds nothing)."""
+    previous = tf.get_backend()
+    tf.set_backend("cpu")
+    yield
+    tf.set_backend(previous)

@@ -16,14 +16,6 @@ K = tf.keras
 L = tf.keras.layers
 
 
-@pytest.fixture
-def cpu():
-    previous = tf.get_backend()
-    tf.set_backend("cpu")
-    yield
-    tf.set_backend(previous)
-
-
 @pytest.fixture(params=[1, 2, 3, "threaded-blas"], ids=lambda param: param if isinstance(param, str)
                 else f"{param}-threads")
 def threads(request, cpu, monkeypatch):

@@ -2,7 +2,6 @@
 import os
 
 import numpy as np
-import pytest
 
 import engine as tf
 
@@ -100,9 +99,3 @@ def graph_inputs():
     return [rng.normal(size=(4, 3)).astype(np.float32), rng.normal(size=(4, 3)).astype(np.float32)]
 
 
-@pytest.fixture
-def cpu():
-    previous = tf.get_backend()
-    tf.set_backend("cpu")
-    yield
-    tf.set_backend(previous)
