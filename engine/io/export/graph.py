@@ -43,7 +43,7 @@ import dataclasses
 
 import numpy as np
 
-__all__ = ["OPS", "TensorInfo", "Node", "Graph", "ExportError"]
+__all__ = ["OPS", "TensorInfo", "Node", "Graph", "ExportError", "claim_name"]
 
 _UNARY = ("relu", "relu6", "sigmoid", "tanh", "hard_swish", "exp", "log", "sqrt", "square", "abs", "neg")
 _BINARY = ("add", "sub", "mul", "div", "maximum", "minimum")
@@ -58,6 +58,16 @@ OPS = {
     "concat": ("axis",), "reshape": ("shape",), "transpose": ("perm",), "pad": ("paddings",),
     "slice": ("begin", "size", "steps"), "matmul": (), "resize_bilinear": ("size", "half_pixel_centers"),
 }
+
+
+def claim_name(base, used):
+    """`base`, or `base_2`, `base_3`... whichever is not in `used` yet; it is added to `used`."""
+    name, count = base, 1
+    while name in used:
+        count += 1
+        name = f"{base}_{count}"
+    used.add(name)
+    return name
 
 
 class ExportError(ValueError):
@@ -93,12 +103,7 @@ class Graph:
         self._used_names = set()
 
     def unique_name(self, base):
-        name, count = base, 1
-        while name in self._used_names:
-            count += 1
-            name = f"{base}_{count}"
-        self._used_names.add(name)
-        return name
+        return claim_name(base, self._used_names)
 
     def add_input(self, name, shape, dtype="float32"):
         info = TensorInfo(self.unique_name(name), tuple(shape), dtype)

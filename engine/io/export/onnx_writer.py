@@ -16,7 +16,7 @@ import onnx
 from onnx import helper, numpy_helper
 
 from ..files import atomic_write
-from .graph import ExportError
+from .graph import ExportError, claim_name
 from .lowering import lower_model
 
 __all__ = ["export_onnx", "to_onnx_model", "MIN_OPSET", "MAX_OPSET", "BATCH_DIM"]
@@ -72,12 +72,7 @@ class _OnnxGraphBuilder:
         return [numpy_helper.from_array(array, name) for name, array in self.graph.constants.items() if name in used]
 
     def fresh(self, base):
-        name, count = base, 1
-        while name in self._names:
-            count += 1
-            name = f"{base}_{count}"
-        self._names.add(name)
-        return name
+        return claim_name(base, self._names)
 
     def initializer(self, base, array):
         name = self.fresh(base)
