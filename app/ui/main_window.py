@@ -42,6 +42,7 @@ class MainWindow(QMainWindow):
         self.resize(1280, 800)
         self.setMinimumSize(900, 600)
         self.project = None
+        self._attached_extractor = None
         self.autosaver = None
         self.export_dialog = None
         self._loading = None
@@ -149,10 +150,11 @@ class MainWindow(QMainWindow):
         extractor = self.extractor_for(project)
         self.embeddings.attach(project, extractor)
         self.training.set_project(project, extractor)
+        self._attached_extractor = extractor
 
     def _on_project_changed(self, event, _payload):
-        if event == "sampling_changed" and self.project is not None:
-            # A new sample length needs the extractor built for windows of that length.
+        # A new sample length needs the extractor built for windows of that length (a new overlap does not).
+        if event == "sampling_changed" and self.extractor_for(self.project) is not self._attached_extractor:
             self._attach_extractor(self.project)
         self._update_save_state()
 
