@@ -136,7 +136,8 @@ def efficientnet_lite0_rows(torch, backends, batches, min_time):
                                      warmup=warmup)
                     difference = np.max(np.abs(fast(ours_input).numpy() - reference)) / np.max(np.abs(reference))
                     rows.append((f"EfficientNet-Lite0, batch {batch} (per image {format_time(traced / batch)})",
-                                 f"{backend}, tf.function", format_time(traced),
+                                 f"{backend}, tf.function ({fast.dispatch_count(ours_input)} dispatches)",
+                                 format_time(traced),
                                  f"{format_time(theirs)} (PyTorch {device})", ratio(traced, theirs),
                                  f"{difference:.1e}"))
     finally:

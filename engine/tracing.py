@@ -5,7 +5,8 @@ costs tens of microseconds of Python (op checks, program lookup, queueing) while
 itself is a few microseconds. A traced function runs the Python once per signature (the shapes
 and dtypes of its tensor arguments and the values of the others) while the backend records
 every program it dispatches; later calls with the same signature hand the whole recorded
-sequence to the GL thread at once. As with TensorFlow's tf.function, Python side effects happen
+sequence to the GL thread at once, with each batch normalization and activation folded into the
+dispatch whose result it reads where nothing else reads that result (engine/backends/gl/fusion.py). As with TensorFlow's tf.function, Python side effects happen
 while tracing only.
 
 What is replayed reads the current values of the Variables it used (so assigning new weights
@@ -107,6 +108,13 @@ class Function:
         key, _ = self._key(*_converted(args, kwargs))
         plan = self._plans.get(key, "not traced yet for these argument shapes")
         return plan if isinstance(plan, str) else None
+
+    def dispatch_count(self, *args, **kwargs):
+        """How many GPU dispatches a replay of a call with these arguments issues (None where it runs eagerly)."""
+        if self.eager_reason(*args, **kwargs) is not None:
+            return None
+        key, _ = self._key(*_converted(args, kwargs))
+        return len(self._plans[key].replay.steps)
 
     @staticmethod
     def _key(args, kwargs):

@@ -246,12 +246,13 @@ void main() {
     }
 
     int c_base = split * M * N;
-    for (int i = 0; i < 4 * ROW_BANDS; ++i) {
-        int row = out_row(int(gl_WorkGroupID.y) * BM + 64 * (i / 4) + ty * 4 + i % 4);
-        if (row < 0) continue;
-        for (int j = 0; j < COL_BANDS; ++j) {
-            int col = int(gl_WorkGroupID.x) * BN + 64 * j + tx * 4;
-            if (col < N) out_data4[(c_base + row * N + col) / 4] = floatBitsToUint(acc[i][j]);
+    for (int j = 0; j < COL_BANDS; ++j) {
+        int col = int(gl_WorkGroupID.x) * BN + 64 * j + tx * 4;
+        if (col >= N) continue;
+        EpilogueQuad quad = epilogue_quad(col);
+        for (int i = 0; i < 4 * ROW_BANDS; ++i) {
+            int row = out_row(int(gl_WorkGroupID.y) * BM + 64 * (i / 4) + ty * 4 + i % 4);
+            if (row >= 0) out_data4[(c_base + row * N + col) / 4] = floatBitsToUint(epilogue(acc[i][j], quad));
         }
     }
 }

@@ -81,5 +81,5 @@ void main() {
         }
     }
 #endif
-    out_data4[q] = floatBitsToUint(acc);
+    out_data4[q] = floatBitsToUint(epilogue(acc, epilogue_quad((q % (OUT_C / 4)) * 4)));
 }

@@ -91,7 +91,7 @@ void main() {
         if (r >= M) break;
         for (int j = 0; j < TN; ++j) {
             int c = col0 + tx + 16 * j;
-            if (c < N) out_data[c_base + r * N + c] = floatBitsToUint(acc[i][j]);
+            if (c < N) out_data[c_base + r * N + c] = floatBitsToUint(epilogue(acc[i][j], c));
         }
     }
 }

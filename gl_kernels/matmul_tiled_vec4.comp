@@ -107,12 +107,13 @@ void main() {
 
     int c_base = batch * M * N;
     int col0 = int(gl_WorkGroupID.x) * BN + tx * 4;
-    for (int i = 0; i < 8; ++i) {
-        int row = int(gl_WorkGroupID.y) * BM + (i < 4 ? ty * 4 + i : 64 + ty * 4 + (i - 4));
-        if (row >= M) continue;
-        for (int j = 0; j < 2; ++j) {
-            int col = col0 + 64 * j;
-            if (col < N) out_data4[(c_base + row * N + col) / 4] = floatBitsToUint(acc[i][j]);
+    for (int j = 0; j < 2; ++j) {
+        int col = col0 + 64 * j;
+        if (col >= N) continue;
+        EpilogueQuad quad = epilogue_quad(col);
+        for (int i = 0; i < 8; ++i) {
+            int row = int(gl_WorkGroupID.y) * BM + (i < 4 ? ty * 4 + i : 64 + ty * 4 + (i - 4));
+            if (row < M) out_data4[(c_base + row * N + col) / 4] = floatBitsToUint(epilogue(acc[i][j], quad));
         }
     }
 }

@@ -36,8 +36,8 @@ struct ArgAcc { VALUE_T value; int index; };
 ArgAcc reduce_init() { return ArgAcc(zero_like(VALUE_T(0)), NO_INDEX); }
 bool arg_beats(ArgAcc c, ArgAcc best) {
     if (best.index == NO_INDEX) return true;
-    if (is_nan(best.value)) return is_nan(c.value) && c.index < best.index;
-    if (is_nan(c.value)) return true;
+    if (value_is_nan(best.value)) return value_is_nan(c.value) && c.index < best.index;
+    if (value_is_nan(c.value)) return true;
 #ifdef OP_ARGMAX
     return c.value > best.value || (c.value == best.value && c.index < best.index);
 #else
@@ -73,10 +73,10 @@ VALUE_T reduce_init() { return one_like(VALUE_T(0)); }
 VALUE_T reduce_merge(VALUE_T acc, VALUE_T v) { return times(acc, v); }
 #elif defined(OP_MAX)
 VALUE_T reduce_init() { return lowest_like(VALUE_T(0)); }
-VALUE_T reduce_merge(VALUE_T acc, VALUE_T v) { return (is_nan(v) || v > acc) ? v : acc; }   // NaN wins, as in numpy
+VALUE_T reduce_merge(VALUE_T acc, VALUE_T v) { return (value_is_nan(v) || v > acc) ? v : acc; }   // NaN wins, as in numpy
 #elif defined(OP_MIN)
 VALUE_T reduce_init() { return highest_like(VALUE_T(0)); }
-VALUE_T reduce_merge(VALUE_T acc, VALUE_T v) { return (is_nan(v) || v < acc) ? v : acc; }
+VALUE_T reduce_merge(VALUE_T acc, VALUE_T v) { return (value_is_nan(v) || v < acc) ? v : acc; }
 #elif defined(OP_ANY)
 bool reduce_init() { return false; }
 bool reduce_merge(bool acc, bool v) { return acc || v; }

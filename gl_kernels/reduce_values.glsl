@@ -12,8 +12,8 @@ float highest_like(float v) { return uintBitsToFloat(0x7f800000u); }    // +inf
 int highest_like(int v) { return 0x7fffffff; }
 float nan_like(float v) { return uintBitsToFloat(0x7fc00000u); }
 
-bool is_nan(float v) { return isnan(v); }
-bool is_nan(int v) { return false; }
+bool value_is_nan(float v) { return isnan(v); }
+bool value_is_nan(int v) { return false; }
 
 float plus(float a, float b) { return a + b; }
 int plus(int a, int b) { return a + b; }

@@ -7,8 +7,8 @@
 // GATHER_PASS: the values at the indices `index`.
 
 bool comes_before(VALUE_T a, int a_index, VALUE_T b, int b_index) {
-    if (is_nan(a)) return is_nan(b) && a_index < b_index;
-    if (is_nan(b)) return true;
+    if (value_is_nan(a)) return value_is_nan(b) && a_index < b_index;
+    if (value_is_nan(b)) return true;
     return a > b || (a == b && a_index < b_index);
 }
 

@@ -140,3 +140,77 @@ def test_decorates_methods():
             return x * self.factor
 
     np.testing.assert_allclose(Scaler(3.0)(tf.constant([1.0, 2.0])).numpy(), [3.0, 6.0])
+
+
+def _block_model():
+    """An EfficientNet-style block: Conv2D -> BatchNorm -> ReLU6, depthwise -> BatchNorm -> ReLU6, 1x1 Conv2D ->
+    BatchNorm, a residual Add, and a Dense head with a ReLU and a bias-free Dense -> BatchNorm -> sigmoid."""
+    inputs = K.Input((8, 8, 4))
+    x = K.layers.Conv2D(8, 3, padding="same", use_bias=False)(inputs)
+    x = K.layers.ReLU(6.0)(K.layers.BatchNormalization()(x))
+    x = K.layers.DepthwiseConv2D(3, padding="same", use_bias=False)(x)
+    x = K.layers.ReLU(6.0)(K.layers.BatchNormalization()(x))
+    x = K.layers.BatchNormalization()(K.layers.Conv2D(4, 1, use_bias=False)(x))
+    x = K.layers.GlobalAveragePooling2D()(K.layers.Add()([x, inputs]))
+    x = K.layers.Dense(6, activation="relu")(x)
+    x = K.layers.BatchNormalization()(K.layers.Dense(5, use_bias=False)(x))
+    model = K.Model(inputs, K.layers.Activation("sigmoid")(x))
+    for layer in model.layers:
+        if isinstance(layer, K.layers.BatchNormalization):
+            for variable in (layer.moving_mean, layer.moving_variance, layer.gamma, layer.beta):
+                variable.assign(RNG.random(variable.shape).astype(np.float32) + 0.5)
+    return model
+
+
+# Dispatches of _block_model's forward: eagerly 16. Each BatchNorm and activation folds into the convolution
+# or product before it, leaving 8: 3 convolutions, Add, mean, 2 products, the bias addition with its ReLU.
+# The fragment path runs the 1 x 1 convolution as a product of whole texels, which takes no epilogue.
+_BLOCK_DISPATCHES = {"gl-compute": 8, "gl-fragment": 9}
+
+
+def test_replay_fuses_batch_norms_and_activations_into_the_dispatch_before(backend):
+    model = _block_model()
+    fast = tf.function(model)
+    images = RNG.standard_normal((2, 8, 8, 4)).astype(np.float32) * 3
+    fast(images, training=False)
+    expected = model(images, training=False).numpy()
+    np.testing.assert_allclose(fast(images, training=False).numpy(), expected, rtol=1e-6, atol=1e-7)
+    if _replays(backend):
+        assert fast.dispatch_count(images, training=False) == _BLOCK_DISPATCHES[backend]
+
+
+def test_results_that_are_returned_or_read_twice_are_still_stored(backend):
+    mean, variance, offset, scale = (tf.constant(RNG.random(4).astype(np.float32) + 0.5) for _ in range(4))
+    filters = tf.constant(RNG.standard_normal((3, 3, 4, 4)).astype(np.float32))
+
+    def block(x):
+        conv = tf.nn.conv2d(x, filters, 1, "SAME")
+        normalized = tf.nn.batch_normalization(conv, mean, variance, offset, scale, 1e-3)
+        return conv, tf.nn.relu6(normalized) + normalized
+
+    fast = tf.function(block)
+    images = RNG.standard_normal((2, 6, 6, 4)).astype(np.float32)
+    fast(images)
+    for got, want in zip(fast(images), block(tf.constant(images))):
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6, atol=1e-6)
+    if _replays(backend):
+        # The returned convolution and the batch norm that two ops read are stored: nothing fuses.
+        assert fast.dispatch_count(images) == 4
+
+
+def test_a_convolution_summed_in_parts_fuses_only_after_the_sum(backend):
+    # 3 x 3 x 64 = 576 terms for 9 output pixels: the compute path sums the product in 2 parts and adds them.
+    mean, variance, offset, scale = (tf.constant(RNG.random(8).astype(np.float32) + 0.5) for _ in range(4))
+    filters = tf.constant(RNG.standard_normal((3, 3, 64, 8)).astype(np.float32))
+
+    def block(x):
+        conv = tf.nn.conv2d(x, filters, 1, "SAME")
+        return tf.nn.relu(tf.nn.batch_normalization(conv, mean, variance, offset, scale, 1e-3))
+
+    fast = tf.function(block)
+    images = RNG.standard_normal((1, 3, 3, 64)).astype(np.float32)
+    fast(images)
+    np.testing.assert_allclose(fast(images).numpy(), block(tf.constant(images)).numpy(), rtol=1e-6, atol=1e-6)
+    if backend == "gl-compute":
+        # The parts, then their sum with the batch norm and the ReLU: the parts are not results yet.
+        assert fast.dispatch_count(images) == 2

@@ -13,6 +13,7 @@ from ...errors import BackendError
 from ...runtime import current_trace
 from ...tensor import Tensor
 from ..base import Backend, DataBuffer
+from . import fusion
 from . import program as programs
 from . import replay as replays
 from .kernel import kernels_for
@@ -120,13 +121,14 @@ class GLBackend(Backend):
             inputs = [t.buffer for t in spec.inputs]
             trace = current_trace()
             if trace is not None and trace.backend is self:
-                trace.steps.append((compiled, inputs, out, uniforms, groups, layout))
+                trace.steps.append((compiled, inputs, out, uniforms, groups, layout, spec))
             self.thread.submit(self.dispatch, compiled, inputs, out, uniforms, groups, layout)
         return Tensor(out, spec.out_shape, spec.out_dtype)
 
     # --- tf.function replays -----------------------------------------------------------------
     def make_replay_plan(self, trace, argument_buffers, output_buffers):
-        return replays.build_plan(trace, argument_buffers, output_buffers)
+        steps = fusion.fuse(self, trace.steps, {id(buffer) for buffer in output_buffers if buffer is not None})
+        return replays.build_plan(steps, trace.variables, argument_buffers, output_buffers)
 
     def replay(self, plan, arguments, variables):
         """Queue a whole recorded trace as one GL-thread command; returns the buffer of each output leaf."""
@@ -192,7 +194,7 @@ class GLComputeBackend(GLBackend):
     @staticmethod
     def _layout(spec):
         if isinstance(spec, programs.ComputeSpec):
-            return [(index, 1) for index in range(len(spec.inputs) + 1)]
+            return programs.compute_spec_layout(spec)
         return programs.binding_layout(spec)
 
     @staticmethod

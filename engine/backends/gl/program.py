@@ -112,9 +112,11 @@ class ComputeSpec:
     The runtime prepends `#version 430`, the defines and the uniform declarations.
     """
 
-    __slots__ = ("source", "inputs", "input_names", "out_shape", "out_dtype", "defines", "uniforms", "groups", "key")
+    __slots__ = ("source", "inputs", "input_names", "out_shape", "out_dtype", "defines", "uniforms", "groups",
+                 "libraries", "epilogue_inputs", "key")
 
-    def __init__(self, source, inputs, out_shape, out_dtype, groups, defines=None, uniforms=None, input_names=None):
+    def __init__(self, source, inputs, out_shape, out_dtype, groups, defines=None, uniforms=None, input_names=None,
+                 libraries=(), epilogue_inputs=0):
         self.source = source
         self.inputs = list(inputs)
         self.input_names = tuple(input_names) if input_names else tuple("xyzwuvpq"[k] for k in range(len(self.inputs)))
@@ -123,18 +125,36 @@ class ComputeSpec:
         self.groups = tuple(groups)
         self.defines = tuple(sorted((defines or {}).items()))
         self.uniforms = uniforms or {}
-        self.key = (source, self.defines, self.input_names, tuple(name for name in sorted(self.uniforms)))
+        self.libraries = tuple(libraries)         # gl_kernels files included before the source (epilogue functions)
+        self.epilogue_inputs = epilogue_inputs    # the last inputs feed epilogue(), bound after the output
+        self.key = (source, self.defines, self.input_names, tuple(name for name in sorted(self.uniforms)),
+                    self.libraries, epilogue_inputs)
+
+    def main_input_count(self):
+        return len(self.inputs) - self.epilogue_inputs
+
+
+def compute_spec_layout(spec):
+    """(binding, parts) of each input and then the output: epilogue inputs come after the output, whose
+    binding the hand-written shaders fix at the number of their own inputs."""
+    main = spec.main_input_count()
+    return ([(index, 1) for index in range(main)] + [(main + 1 + k, 1) for k in range(spec.epilogue_inputs)]
+            + [(main, 1)])
 
 
 def raw_compute_source(spec):
-    bindings = "".join(f"layout(std430, binding = {index}) readonly restrict buffer {name}_buffer "
-                       f"{{ uint {name}_data[]; }};\n" for index, name in enumerate(spec.input_names))
+    layout = compute_spec_layout(spec)
+    bindings = "".join(f"layout(std430, binding = {binding}) readonly restrict buffer {name}_buffer "
+                       f"{{ uint {name}_data[]; }};\n" for (binding, _), name in zip(layout, spec.input_names))
+    bindings += "".join(f"uint {name}_word(int w) {{ return {name}_data[w]; }}\n"
+                        for name in spec.input_names[spec.main_input_count():])
     return ("#version 430\n"
             + "".join(f"#define {name} {value}\n" for name, value in spec.defines)
             + "".join(f"uniform {kind} {name};\n" for name, (kind, _) in sorted(spec.uniforms.items()))
             + bindings
-            + f"layout(std430, binding = {len(spec.input_names)}) writeonly restrict buffer out_buffer "
+            + f"layout(std430, binding = {layout[-1][0]}) writeonly restrict buffer out_buffer "
               "{ uint out_data[]; };\n"
+            + "".join(library(name) + "\n" for name in spec.libraries + ("epilogue.glsl",))
             + library(spec.source))
 
 
@@ -276,7 +296,16 @@ def _parted_access(name, first, parts, qualifier):
     return blocks + f"void {name}_set(int w, uint v) {{ int part = w >> {shift}; {chain} }}\n"
 
 
+def _result(spec):
+    """The GLSL expression for output element `i`: compute(i), passed through epilogue.glsl where a replay
+    fused the dispatches reading it into this program (engine/backends/gl/fusion.py)."""
+    if "epilogue.glsl" in spec.libraries:
+        return lambda i: f"epilogue(compute({i}), {i})"
+    return lambda i: f"compute({i})"
+
+
 def compute_source(spec):
+    result = _result(spec)
     vector = vectorized(spec)
     size = math.prod(spec.out_shape)
     layout = binding_layout(spec)
@@ -305,7 +334,7 @@ def compute_source(spec):
         lanes = []
         for lane, component in enumerate("xyzw"):
             lanes.append("".join(f"    {name}_current = {name}_quad.{component};\n" for name in full_size)
-                         + f"    v = compute(4 * q + {lane});\n"
+                         + f"    v = {result(f'4 * q + {lane}')};\n"
                          + f"    words.{component} = {stores[0]};\n")
         main = ("void main() {\n"
                 f"    int q = {index};\n"
@@ -329,7 +358,7 @@ def compute_source(spec):
         main = ("void main() {\n"
                 f"    int i = {index};\n"
                 "    if (i >= OUT_SIZE) return;\n"
-                f"    {glsl_type(spec.out_dtype)} v = compute(i);\n"
+                f"    {glsl_type(spec.out_dtype)} v = {result('i')};\n"
                 f"    {store}\n"
                 "}\n")
     return ("#version 430\n"
@@ -350,6 +379,7 @@ void main() {
 
 
 def fragment_source(spec):
+    result = _result(spec)
     samplers = []
     for name, tensor in zip(spec.input_names, spec.inputs):
         width, _ = texture_extent(math.prod(tensor.shape) * words_per_element(tensor.dtype))
@@ -368,14 +398,14 @@ def fragment_source(spec):
         body = ("    for (int c = 0; c < 4; ++c) {\n"
                 "        int i = texel * 4 + c;\n"
                 "        if (i >= OUT_SIZE) break;\n"
-                f"        {glsl_type(spec.out_dtype)} v = compute(i);\n"
+                f"        {glsl_type(spec.out_dtype)} v = {result('i')};\n"
                 f"        words[c] = {stores[0]};\n"
                 "    }\n")
     else:
         body = ("    for (int c = 0; c < 2; ++c) {\n"
                 "        int i = texel * 2 + c;\n"
                 "        if (i >= OUT_SIZE) break;\n"
-                f"        {glsl_type(spec.out_dtype)} v = compute(i);\n"
+                f"        {glsl_type(spec.out_dtype)} v = {result('i')};\n"
                 f"        words[2 * c] = {stores[0]}; words[2 * c + 1] = {stores[1]};\n"
                 "    }\n")
     return (

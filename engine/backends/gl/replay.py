@@ -31,8 +31,10 @@ class ReplayPlan:
         self.constants = constants          # buffers the plan keeps alive
 
 
-def build_plan(trace, argument_buffers, output_buffers):
-    """(ReplayPlan, [Variables in the order the plan reads them]) from the trace's recorded dispatches."""
+def build_plan(records, traced_variables, argument_buffers, output_buffers):
+    """(ReplayPlan, [Variables in the order the plan reads them]) from a trace's dispatches (after fusion.py):
+    `records` (compiled, inputs, out, uniforms, groups, layout); `traced_variables` the trace's
+    id(buffer) -> (buffer, Variable)."""
     arguments = {}
     for index, buffer in enumerate(argument_buffers):
         arguments.setdefault(id(buffer), index)
@@ -46,10 +48,10 @@ def build_plan(trace, argument_buffers, output_buffers):
             return _STEP, produced[key]
         if key in arguments:
             return _ARGUMENT, arguments[key]
-        if key in trace.variables:
+        if key in traced_variables:
             if key not in variable_index:
                 variable_index[key] = len(variables)
-                variables.append(trace.variables[key][1])
+                variables.append(traced_variables[key][1])
             return _VARIABLE, variable_index[key]
         if key not in constant_index:
             constant_index[key] = len(constants)
@@ -57,7 +59,7 @@ def build_plan(trace, argument_buffers, output_buffers):
         return _CONSTANT, constant_index[key]
 
     steps, step_sizes, last_read = [], [], {}
-    for compiled, inputs, out, uniforms, groups, layout in trace.steps:
+    for compiled, inputs, out, uniforms, groups, layout in records:
         sources = [locate(buffer) for buffer in inputs]
         for kind, index in sources:
             if kind == _STEP:

@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from ....dtypes import complex64
+from ..fusion import BATCH_NORM_LIBRARIES
 from ..kernel import gl_kernel
 from ..program import ProgramSpec
 from .random import half_define, philox_uniforms, random_uniform
@@ -93,6 +94,6 @@ def dropout(backend, x, *, rate, noise_shape, seed0, seed1):
 @gl_kernel("FusedBatchNorm")
 def fused_batch_norm(backend, x, mean, variance, offset, scale, *, epsilon):
     shape = np.broadcast_shapes(*(tuple(t.shape) for t in (x, mean, variance, offset, scale)))
-    return backend.program(ProgramSpec([x, mean, variance, offset, scale], shape, x.dtype, ("nn_batch_norm.glsl",),
+    return backend.program(ProgramSpec([x, mean, variance, offset, scale], shape, x.dtype, BATCH_NORM_LIBRARIES,
                                        uniforms={"epsilon": ("float", float(epsilon))},
                                        input_names=("x", "mean", "variance", "offset", "scale")))
