@@ -222,6 +222,9 @@ class Variable(Tensor):
             value = runtime.move_to_backend(value, backend)
         # Buffers are never written in place: tensors that read the old value keep it.
         self._buffer = value.buffer
+        trace = runtime.current_trace()
+        if trace is not None:
+            trace.saw_assignment(self)
         return self
 
     def assign(self, value, read_value=True):

@@ -25,29 +25,37 @@ import weakref
 import numpy as np
 
 from . import nest, runtime
+from .ops import random as random_ops
 from .tensor import Tensor, Variable
 
 __all__ = ["function", "Function"]
 
 
 class Trace:
-    """What one tracing call saw: the Variables its kernels read, and why it cannot be replayed (if so)."""
+    """What one tracing call saw: the Variables its kernels read and assigned, the random seed pairs it drew,
+    and why it cannot be replayed (if so)."""
 
     def __init__(self, backend):
         self.backend = backend
         self.refused = None
         self.variables = {}       # id(buffer) -> (buffer, Variable) for every Variable a kernel read
+        self.assigned = {}        # id(Variable) -> Variable, for every Variable given a new value
+        self.seed_requests = []   # ((kernel, seed, op name), (seed0, seed1)) per stateful random op, in order
         self.steps = []           # backend-specific records of the work it queued
 
     def refuse(self, reason):
         if self.refused is None:
             self.refused = reason
 
+    def saw_assignment(self, variable):
+        self.assigned[id(variable)] = variable
+
+    def saw_seed_request(self, request, pair):
+        self.seed_requests.append((request, pair))
+
     def saw_kernel(self, name, inputs, attrs, backend):
         if backend is not self.backend:
             self.refuse(f"kernel {name!r} ran on {backend.name!r}, not on {self.backend.name!r}")
-        if "seed0" in attrs:
-            self.refuse(f"kernel {name!r} draws random numbers, which a replay would repeat")
         for tensor in inputs:
             if isinstance(tensor, Variable):
                 buffer = tensor.buffer
@@ -55,14 +63,16 @@ class Trace:
 
 
 class _Plan:
-    __slots__ = ("replay", "variables", "outputs", "structure", "static_leaves")
+    __slots__ = ("replay", "variables", "outputs", "structure", "static_leaves", "assigned", "seed_requests")
 
-    def __init__(self, replay, variables, outputs, structure, static_leaves):
+    def __init__(self, replay, variables, outputs, structure, static_leaves, assigned, seed_requests):
         self.replay = replay                  # the backend's replay plan
         self.variables = variables            # [weakref to Variable], in the order the replay plan reads them
         self.outputs = outputs                # [(shape, dtype) or None] per output leaf (None: a static leaf)
         self.structure = structure
         self.static_leaves = static_leaves    # non-tensor output leaves, returned as traced
+        self.assigned = assigned              # [weakref to Variable] whose new values follow the outputs
+        self.seed_requests = seed_requests    # (kernel, seed, op name) per stateful random op, drawn anew per call
 
 
 def _signature(flat):
@@ -133,14 +143,18 @@ class Function:
         if isinstance(plan, str):
             return self.python_function(*args, **kwargs)
         variables = [reference() for reference in plan.variables]
-        if any(variable is None for variable in variables):
+        assigned = [reference() for reference in plan.assigned]
+        if any(variable is None for variable in variables + assigned):
             # A Variable the trace read is gone (its layer was deleted and rebuilt): trace again.
             with self._lock:
                 self._plans.pop(key, None)
             return self._trace(key, backend, tensors, args, kwargs)
         arguments = [runtime.move_to_backend(tensor, backend).buffer if tensor.buffer.backend is not backend
                      else tensor.buffer for tensor in tensors]
-        buffers = backend.replay(plan.replay, arguments, [variable.buffer for variable in variables])
+        seed_pairs = [random_ops.stateful_seed_pair(*request) for request in plan.seed_requests]
+        buffers = backend.replay(plan.replay, arguments, [variable.buffer for variable in variables], seed_pairs)
+        for variable, buffer in zip(assigned, buffers[len(plan.outputs):]):
+            variable.assign(Tensor(buffer, tuple(variable.shape), variable.dtype))
         static = iter(plan.static_leaves)
         leaves = [next(static) if spec is None else Tensor(buffer, spec[0], spec[1])
                   for spec, buffer in zip(plan.outputs, buffers)]
@@ -162,11 +176,18 @@ class Function:
             if any(buffer is not None and buffer.backend is not backend for buffer in outputs):
                 reason = "it returns a tensor that lives on another backend"
             else:
-                replay, variables = backend.make_replay_plan(trace, [tensor.buffer for tensor in tensors], outputs)
+                assigned = list(trace.assigned.values())
+                if any(variable.buffer.backend is not backend for variable in assigned):
+                    reason = "it assigns a Variable that lives on another backend"
+            if reason is None:
+                replay, variables = backend.make_replay_plan(trace, [tensor.buffer for tensor in tensors],
+                                                             outputs + [variable.buffer for variable in assigned])
                 plan = _Plan(replay, [weakref.ref(variable) for variable in variables],
                              [None if leaf is None else (tuple(flat[i].shape), flat[i].dtype)
                               for i, leaf in enumerate(outputs)],
-                             result, [leaf for leaf in flat if not isinstance(leaf, Tensor)])
+                             result, [leaf for leaf in flat if not isinstance(leaf, Tensor)],
+                             [weakref.ref(variable) for variable in assigned],
+                             [request for request, _ in trace.seed_requests])
         with self._lock:
             self._plans[key] = plan if reason is None else reason
             self._held[key] = [leaf for leaf in nest.flatten((list(args), kwargs))

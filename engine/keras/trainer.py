@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 
-from .. import nest
+from .. import nest, tracing
 from ..autodiff import GradientTape
 from ..errors import InvalidArgumentError
 from ..memory import tidy
@@ -42,6 +42,9 @@ class _TrainerState:
         self.fitting = False
         self.step_variables = None
         self.step_loss_sources = None
+        self.run_eagerly = False
+        self.train_function = None
+        self.test_function = None
 
 
 class Trainer:
@@ -58,8 +61,9 @@ class Trainer:
                 run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True):
         """Configure training: an optimizer (name or object), a loss and metrics (per output by list or dict).
 
-        `run_eagerly`, `steps_per_execution`, `jit_compile` and `auto_scale_loss` are accepted for Keras
-        compatibility; every step runs eagerly here.
+        Unless `run_eagerly`, fit, evaluate and the *_on_batch methods call `train_step` and `test_step`
+        through tf.function: on the GL backends each batch shape is traced once and replayed after that.
+        `steps_per_execution`, `jit_compile` and `auto_scale_loss` are accepted for Keras compatibility.
         """
         optimizer = optimizers_module.get(optimizer)
         if optimizer is None:
@@ -71,6 +75,7 @@ class Trainer:
         objectives = CompiledObjectives(loss, loss_weights, metrics, weighted_metrics)
         self.optimizer = optimizer
         self._trainer_state = _TrainerState(objectives, loss, loss_weights, metrics, weighted_metrics)
+        self._trainer_state.run_eagerly = bool(run_eagerly)
         self.compiled = True
         self.stop_training = False
 
@@ -219,6 +224,18 @@ class Trainer:
                 warnings.warn("The model does not have any trainable weights.", stacklevel=2)
             objectives.update_metrics(loss, per_output, _batch_size(x), *flat)
 
+    def _step_function(self, kind):
+        """train_step or test_step, through a tf.function kept until the next compile (see compile)."""
+        state = self._trainer_state
+        step = getattr(self, f"{kind}_step")
+        if state.run_eagerly:
+            return step
+        function = getattr(state, f"{kind}_function")
+        if function is None:
+            function = tracing.function(step)
+            setattr(state, f"{kind}_function", function)
+        return function
+
     def _model_losses(self):
         """`self.losses`; inside fit() without re-walking the layer tree each step, unless a subclass
         computes `losses` its own way."""
@@ -331,11 +348,12 @@ class Trainer:
     def _run_epoch(self, iterator, callback_list):
         wants_begin = callback_list.wants_batch_begin("train")
         wants_logs = callback_list.wants_batch_logs("train")
+        train_function = self._step_function("train")
         steps_run = 0
         for step, batch in iterator.epoch():
             if wants_begin:
                 callback_list.on_train_batch_begin(step)
-            self.train_step(batch)
+            train_function(batch)
             steps_run += 1
             if wants_logs:
                 callback_list.on_train_batch_end(step, self._metric_logs())
@@ -361,10 +379,11 @@ class Trainer:
         callback_list.on_test_begin()
         wants_begin = callback_list.wants_batch_begin("test")
         wants_logs = callback_list.wants_batch_logs("test")
+        test_function = self._step_function("test")
         for step, batch in iterator.epoch():
             if wants_begin:
                 callback_list.on_test_batch_begin(step)
-            self.test_step(batch)
+            test_function(batch)
             if wants_logs:
                 callback_list.on_test_batch_end(step, self._metric_logs())
         logs = self._metric_logs()
@@ -410,7 +429,7 @@ class Trainer:
                 raise InvalidArgumentError("You cannot `class_weight` and `sample_weight` at the same time.")
             sample_weight = class_weight_to_sample_weights(y, class_weight)
         self.reset_metrics()
-        self.train_step(_one_batch(x, y, sample_weight))
+        self._step_function("train")(_one_batch(x, y, sample_weight))
         logs = self._metric_logs()
         return logs if return_dict else self._ordered_results(logs)
 
@@ -418,7 +437,7 @@ class Trainer:
         """Loss and metrics of one batch (metrics reset first)."""
         self._require_compiled("test_on_batch")
         self.reset_metrics()
-        self.test_step(_one_batch(x, y, sample_weight))
+        self._step_function("test")(_one_batch(x, y, sample_weight))
         logs = self._metric_logs()
         return logs if return_dict else self._ordered_results(logs)
 

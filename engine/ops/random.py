@@ -19,7 +19,7 @@ import threading
 from .._export import tf_export
 from ..dtypes import as_dtype, float32
 from ..errors import DTypeError, InvalidArgumentError, UnimplementedError
-from ..runtime import run_kernel
+from ..runtime import current_trace, run_kernel
 from ..tensor import Tensor
 from .binary import add, multiply, subtract
 from .convert import convert_to_tensor
@@ -65,6 +65,14 @@ def set_seed(seed):
 
 def stateful_seed_pair(kernel, seed, op_name):
     """The (seed0, seed1) attrs for one call of a stateful random op running `kernel`."""
+    pair = _next_seed_pair(kernel, seed, op_name)
+    trace = current_trace()
+    if trace is not None:   # a tf.function replay draws the op's next pair again (engine/tracing.py)
+        trace.saw_seed_request((kernel, seed, op_name), pair)
+    return pair
+
+
+def _next_seed_pair(kernel, seed, op_name):
     op_seed = None if seed is None else _as_seed(seed, op_name)
     state = _SEEDS
     if state.global_seed is None and op_seed is None:

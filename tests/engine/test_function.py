@@ -91,12 +91,82 @@ def test_reading_a_value_while_tracing_runs_eagerly_with_a_warning(backend):
 def test_random_draws_are_not_frozen_into_a_replay(backend):
     fast = tf.function(lambda x: x + tf.random.uniform(x.shape))
     zeros = tf.zeros((64,))
-    if _replays(backend):
-        with pytest.warns(RuntimeWarning, match="random numbers"):
-            first = fast(zeros).numpy()
-    else:
-        first = fast(zeros).numpy()
+    first = fast(zeros).numpy()
     assert not np.array_equal(first, fast(zeros).numpy())
+
+
+def test_each_replay_draws_what_the_next_eager_call_would(backend):
+    def noisy(x):
+        kept = tf.nn.dropout(x, rate=0.5, seed=11)
+        return kept + tf.random.normal(x.shape) + tf.random.stateless_uniform(x.shape, seed=[1, 2])
+
+    values = tf.constant(RNG.random((4, 32), dtype=np.float32) + 1)
+    fast = tf.function(noisy)
+    tf.random.set_seed(5)
+    replayed = [fast(values).numpy() for _ in range(3)]
+    tf.random.set_seed(5)
+    eager = [noisy(values).numpy() for _ in range(3)]
+    for got, want in zip(replayed, eager):
+        np.testing.assert_array_equal(got, want)
+    assert not np.array_equal(replayed[1], replayed[2])
+    if _replays(backend):
+        assert fast.eager_reason(values) is None
+
+
+def test_variable_assignments_are_replayed(backend):
+    counter = tf.Variable(0.0)
+    total = tf.Variable(tf.zeros((3,)))
+
+    @tf.function
+    def accumulate(x):
+        counter.assign_add(1.0)
+        total.assign(total * 0.5 + x)
+        return total * 2.0
+
+    values = [RNG.random(3, dtype=np.float32) for _ in range(4)]
+    expected = np.zeros(3, np.float32)
+    for x in values:
+        expected = expected * 0.5 + x
+        np.testing.assert_allclose(accumulate(tf.constant(x)).numpy(), expected * 2, rtol=1e-6)
+    np.testing.assert_allclose(total.numpy(), expected, rtol=1e-6)
+    assert counter.numpy() == 4.0
+    if _replays(backend):
+        assert accumulate.trace_count == 1
+
+
+def test_a_traced_training_step_trains_as_the_eager_one(backend):
+    def build():
+        tf.random.set_seed(3)
+        inputs = K.Input((6,))
+        x = K.layers.Dense(8, activation="relu")(inputs)
+        x = K.layers.BatchNormalization()(K.layers.Dropout(0.25)(x))
+        model = K.Model(inputs, K.layers.Dense(3, activation="softmax")(x))
+        return model, K.optimizers.Adam(0.01), K.losses.SparseCategoricalCrossentropy()
+
+    x = tf.constant(RNG.standard_normal((16, 6)).astype(np.float32))
+    y = tf.constant(RNG.integers(0, 3, 16).astype(np.int32))
+
+    def trainer(model, optimizer, loss_fn):
+        def step(x, y):
+            with tf.GradientTape() as tape:
+                loss = loss_fn(y, model(x, training=True))
+            optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
+            return loss
+        return step
+
+    results = []
+    for wrap in (lambda f: f, tf.function):
+        model, optimizer, loss_fn = build()
+        step = wrap(trainer(model, optimizer, loss_fn))
+        losses = [float(step(x, y).numpy()) for _ in range(5)]
+        results.append((losses, [w.numpy() for w in model.weights], int(optimizer.iterations.numpy())))
+        if wrap is tf.function and _replays(backend):
+            assert step.eager_reason(x, y) is None and step.trace_count == 1
+    (eager_losses, eager_weights, eager_steps), (losses, weights, steps) = results
+    np.testing.assert_allclose(losses, eager_losses, rtol=1e-5)
+    for got, want in zip(weights, eager_weights):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    assert steps == eager_steps == 5
 
 
 def test_under_a_gradient_tape_it_runs_eagerly_and_differentiates(backend):

@@ -127,13 +127,17 @@ class GLBackend(Backend):
 
     # --- tf.function replays -----------------------------------------------------------------
     def make_replay_plan(self, trace, argument_buffers, output_buffers):
-        steps = fusion.fuse(self, trace.steps, {id(buffer) for buffer in output_buffers if buffer is not None})
-        return replays.build_plan(steps, trace.variables, argument_buffers, output_buffers)
+        records = fusion.fuse(self, trace.steps, {id(buffer) for buffer in output_buffers if buffer is not None})
+        plan, variables = replays.build_plan(records, trace.variables, argument_buffers, output_buffers)
+        plan.reseeds = replays.find_reseeds(records, [pair for _, pair in trace.seed_requests])
+        return plan, variables
 
-    def replay(self, plan, arguments, variables):
-        """Queue a whole recorded trace as one GL-thread command; returns the buffer of each output leaf."""
+    def replay(self, plan, arguments, variables, seed_pairs):
+        """Queue a whole recorded trace as one GL-thread command, its random ops drawing `seed_pairs`; returns
+        the buffer of each output leaf."""
         returned = {index: GlBuffer(self, *plan.step_sizes[index]) for index in replays.returned_steps(plan)}
-        self.thread.submit(replays.run_plan, self, plan, arguments, variables, returned)
+        self.thread.submit(replays.run_plan, self, plan, arguments, variables, returned,
+                           replays.reseeded_uniforms(plan, seed_pairs))
         return replays.output_buffers(plan, arguments, variables, returned)
 
 

@@ -7,7 +7,10 @@ uploaded), or the output of an earlier step. Step outputs get GL objects from th
 eager dispatches do, and go back to it right after the last step that reads them; the
 function's outputs become new tensors of their own, so a later replay never overwrites them.
 """
+from .kernels.random import philox_uniforms
+
 _ARGUMENT, _VARIABLE, _CONSTANT, _STEP = range(4)
+_PHILOX_NAMES = tuple(philox_uniforms(0, 0))
 
 
 class StepOutput:
@@ -21,7 +24,7 @@ class StepOutput:
 
 
 class ReplayPlan:
-    __slots__ = ("steps", "step_sizes", "release_after", "outputs", "constants")
+    __slots__ = ("steps", "step_sizes", "release_after", "outputs", "constants", "reseeds")
 
     def __init__(self, steps, step_sizes, release_after, outputs, constants):
         self.steps = steps                  # [(compiled, [(kind, index)], uniforms, groups, layout)]
@@ -29,11 +32,47 @@ class ReplayPlan:
         self.release_after = release_after  # [step indices whose output the step at this index reads last]
         self.outputs = outputs              # [(kind, index) or None] per output leaf of the function
         self.constants = constants          # buffers the plan keeps alive
+        self.reseeds = []                   # [(seed request index, step index, {uniform name: slot})]
+
+
+def find_reseeds(records, seed_pairs):
+    """Where each stateful random op's Philox uniforms sit among the recorded steps' uniforms: a replay gives
+    them the op's next seed pair. Steps are matched by value (a pair is 128 random bits), so the pairs of
+    stateless ops, which must repeat, match nothing."""
+    wanted = {_philox_values(pair): index for index, pair in enumerate(seed_pairs)}
+    reseeds = []
+    for step, record in enumerate(records):
+        uniforms = record[6].uniforms
+        if "philox_key0" not in uniforms:
+            continue
+        request = wanted.get(tuple(uniforms[name][1] for name in _PHILOX_NAMES))
+        if request is not None:
+            slots = {name: slot for slot, name in enumerate(uniforms) if name in _PHILOX_NAMES}
+            reseeds.append((request, step, slots))
+    return reseeds
+
+
+def reseeded_uniforms(plan, seed_pairs):
+    """{step index: its uniforms with the Philox words of this replay's seed pairs}."""
+    overrides = {}
+    for request, step, slots in plan.reseeds:
+        uniforms = list(overrides.get(step, plan.steps[step][2]))
+        words = philox_uniforms(*seed_pairs[request])
+        for name, slot in slots.items():
+            location, kind, _ = uniforms[slot]
+            uniforms[slot] = (location, kind, words[name][1])
+        overrides[step] = uniforms
+    return overrides
+
+
+def _philox_values(pair):
+    words = philox_uniforms(*pair)
+    return tuple(words[name][1] for name in _PHILOX_NAMES)
 
 
 def build_plan(records, traced_variables, argument_buffers, output_buffers):
     """(ReplayPlan, [Variables in the order the plan reads them]) from a trace's dispatches (after fusion.py):
-    `records` (compiled, inputs, out, uniforms, groups, layout); `traced_variables` the trace's
+    `records` (compiled, inputs, out, uniforms, groups, layout, spec); `traced_variables` the trace's
     id(buffer) -> (buffer, Variable)."""
     arguments = {}
     for index, buffer in enumerate(argument_buffers):
@@ -59,7 +98,7 @@ def build_plan(records, traced_variables, argument_buffers, output_buffers):
         return _CONSTANT, constant_index[key]
 
     steps, step_sizes, last_read = [], [], {}
-    for compiled, inputs, out, uniforms, groups, layout in records:
+    for compiled, inputs, out, uniforms, groups, layout, _ in records:
         sources = [locate(buffer) for buffer in inputs]
         for kind, index in sources:
             if kind == _STEP:
@@ -81,14 +120,15 @@ def returned_steps(plan):
     return sorted({index for kind, index in filter(None, plan.outputs) if kind == _STEP})
 
 
-def run_plan(backend, plan, arguments, variables, returned):
+def run_plan(backend, plan, arguments, variables, returned, uniform_overrides):
     """On the GL thread: dispatch every step, releasing step outputs once nothing later reads them."""
     sources = (arguments, variables, plan.constants, [None] * len(plan.steps))
     made = sources[_STEP]
     for index, (compiled, inputs, uniforms, groups, layout) in enumerate(plan.steps):
         out = returned.get(index) or StepOutput(plan.step_sizes[index][0])
         made[index] = out
-        backend.dispatch(compiled, [sources[kind][slot] for kind, slot in inputs], out, uniforms, groups, layout)
+        backend.dispatch(compiled, [sources[kind][slot] for kind, slot in inputs], out,
+                         uniform_overrides.get(index, uniforms), groups, layout)
         for finished in plan.release_after[index]:
             backend.recycle(made[finished])
             made[finished] = None
