@@ -24,6 +24,7 @@ BATCH_NORM_LIBRARIES = ("nn_batch_norm.glsl",)
 _EPILOGUE_SOURCES = {
     "matmul_tiled.comp": lambda defines: True,
     "matmul_tiled_vec4.comp": lambda defines: True,
+    "matmul_tuned.comp": lambda defines: True,
     "conv_gemm.comp": lambda defines: "FORWARD" in defines and defines["K_CHUNK"] >= defines["K"],
     "conv_quads.comp": lambda defines: "FORWARD" in defines or "DEPTHWISE_FORWARD" in defines,
 }
@@ -39,13 +40,13 @@ class Step:
         self.compiled, self.inputs, self.out, self.uniforms, self.groups, self.layout, self.spec = record
 
     def record(self):
-        return self.compiled, self.inputs, self.out, self.uniforms, self.groups, self.layout
+        return self.compiled, self.inputs, self.out, self.uniforms, self.groups, self.layout, self.spec
 
 
 def fuse(backend, records, kept):
     """The trace's records (compiled, inputs, out, uniforms, groups, layout, spec) with fusable readers
-    folded into the dispatch before them, as (compiled, inputs, out, uniforms, groups, layout) records.
-    `kept`: ids of the buffers the function returns, which must still be stored."""
+    folded into the dispatch before them. `kept`: ids of the buffers the function returns or assigns to
+    Variables, which must still be stored."""
     steps = [Step(record) for record in records]
     readers = {}
     for step in steps:
@@ -61,6 +62,9 @@ def fuse(backend, records, kept):
                             for buffer in step.inputs[1:]):
             spec = _fused_spec(source.spec, step.spec)
             if spec is not None:
+                # The buffers as recorded: a Variable's buffer may have changed since its kernel read it.
+                added = len(spec.inputs) - len(source.spec.inputs)
+                source.inputs = source.inputs + step.inputs[len(step.inputs) - added:]
                 source.spec, source.out, source.compiled = spec, step.out, None
                 producer[id(step.out)] = source
                 continue
@@ -77,7 +81,6 @@ def _compile(backend, step):
     step.uniforms = [(step.compiled.uniform_locations[name], kind, value) for name, (kind, value) in spec.uniforms.items()]
     step.groups = spec.groups if isinstance(spec, programs.ComputeSpec) else backend._groups(spec)
     step.layout = backend._layout(spec)
-    step.inputs = [tensor.buffer for tensor in spec.inputs]
 
 
 def _activation(spec):

@@ -1,8 +1,10 @@
-"""The compute path's tiled float32 matrix product (gl_kernels/matmul_tiled.comp).
+"""The compute path's tiled float32 matrix products (gl_kernels/matmul_tuned.comp, matmul_tiled_vec4.comp,
+matmul_tiled.comp).
 
 Other dtypes, and the fragment path, use the generic BatchMatMul of linalg.py.
 """
 import math
+from typing import NamedTuple
 
 from ....dtypes import float32
 from ..kernel import gl_kernel, shared_kernel
@@ -12,6 +14,43 @@ from ..program import ComputeSpec
 TILE = 128
 # Products whose 128-tile grid has fewer workgroups than this run on 32 x 32 tiles (see _tile).
 FULL_GRID = 64
+
+
+class Tile(NamedTuple):
+    """A tile of matmul_tuned.comp: a workgroup computes bm x bn of C in K-slices of bk, a thread tm x tn; with
+    ksplit > 1 the workgroup is ksplit groups of threads that each multiply their share of every slice."""
+    bm: int
+    bn: int
+    bk: int
+    tm: int
+    tn: int
+    ksplit: int = 1
+
+    @property
+    def threads(self):
+        return self.ksplit * (self.bm // self.tm) * (self.bn // self.tn)
+
+    def defines(self):
+        return {"BM": self.bm, "BN": self.bn, "BK": self.bk, "TM": self.tm, "TN": self.tn, "KSPLIT": self.ksplit,
+                "WG_SIZE": self.threads}
+
+    def __str__(self):
+        split = f"/k{self.ksplit}" if self.ksplit > 1 else ""
+        return f"{self.bm}x{self.bn}x{self.bk}/{self.tm}x{self.tn}{split}"
+
+
+# On hardware GPUs a product the tuned shader can take runs on the first of these tiles whose grid has at
+# least TUNED_GRID workgroups (about one per SM of the largest GPUs, so none idles); products too small for
+# all of them keep the older shaders. The order follows bench/matmul_sweep.py on an H100 against cuBLAS
+# (2026-11-26, 17 tiles): 256x128x8/16x8 fastest at n = 2048 and 4096 (77-78%; 128 and 512 workgroups),
+# 128x128x8/8x8 next (69-70%), 64x64x16/8x4/k2 fastest at n = 1024 (80%, where 128 x 128 tiles give 64
+# workgroups and 41%; 128x64x16/8x4: 74%).
+TUNED_TILES = (Tile(256, 128, 8, 16, 8), Tile(128, 128, 8, 8, 8), Tile(64, 64, 16, 8, 4, 2))
+TUNED_GRID = 128
+# llvmpipe keeps the older shaders until a tile of the tuned shader is chosen for it (one ran 1.6-2.3x faster
+# than matmul_tiled_vec4.comp there, n = 64-512).
+# A Tile here sends every product the tuned shader can take to it, on any GL device: the tests and the sweep set it.
+forced_tile = None
 
 
 @gl_kernel("BatchMatMul", path="compute")
@@ -38,8 +77,14 @@ def batch_matmul(backend, a, b, transpose_a=False, transpose_b=False):
     rows_a, rows_b = (m if transpose_a else k), (k if transpose_b else n)
     # 128-bit loads need every operand row and output row to start on a 16-byte boundary.
     vector_loads = rows_a % 4 == 0 and rows_b % 4 == 0 and n % 4 == 0
+    software = backend.runtime.info["software"]
+    tuned = vector_loads and (forced_tile or (None if software else _tuned_tile(m, n, count)))
+    if tuned:
+        defines.update(tuned.defines())
+        groups = (-(-n // tuned.bn), -(-m // tuned.bm), count)
+        return backend.program(ComputeSpec("matmul_tuned.comp", [a, b], batch + (m, n), float32, groups, defines))
     # llvmpipe runs small workgroups' barriers slowly (a 200x200 product: 60 ms with 32x32 tiles, 8 ms with 128).
-    tile = TILE if backend.runtime.info["software"] else _tile(m, n, count)
+    tile = TILE if software else _tile(m, n, count)
     if tile == TILE and vector_loads:
         source = "matmul_tiled_vec4.comp"
     else:
@@ -57,6 +102,11 @@ def _tile(m, n, count):
     12.8 ms); 64-tiles were never the fastest.
     """
     return TILE if -(-m // TILE) * -(-n // TILE) * count >= FULL_GRID else 32
+
+
+def _tuned_tile(m, n, count):
+    """The first of TUNED_TILES whose grid fills the GPU (TUNED_GRID workgroups), or None."""
+    return next((tile for tile in TUNED_TILES if -(-m // tile.bm) * -(-n // tile.bn) * count >= TUNED_GRID), None)
 
 
 def _broadcast(a, b):
