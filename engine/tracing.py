@@ -6,16 +6,19 @@ itself is a few microseconds. A traced function runs the Python once per signatu
 and dtypes of its tensor arguments and the values of the others) while the backend records
 every program it dispatches; later calls with the same signature hand the whole recorded
 sequence to the GL thread at once, with each batch normalization and activation folded into the
-dispatch whose result it reads where nothing else reads that result (engine/backends/gl/fusion.py). As with TensorFlow's tf.function, Python side effects happen
-while tracing only.
+dispatch whose result it reads where nothing else reads that result (engine/backends/gl/fusion.py).
+As with TensorFlow's tf.function, Python side effects happen while tracing only.
 
 What is replayed reads the current values of the Variables it used (so assigning new weights
-needs no retrace) and the arguments given to this call; every other tensor it read is a
-constant of the trace. A trace that cannot be replayed faithfully runs eagerly on every call,
-with a one-time warning naming the reason: it read a tensor's value back (numpy(), data(), or a
-kernel that runs on the cpu), or drew random numbers. Calls under an active GradientTape and
-calls on a backend that records nothing (cpu: numpy kernels have no dispatch queue to skip) run
-eagerly too, with identical results.
+needs no retrace) and the arguments given to this call, and gives every Variable it assigned
+(weights, optimizer slots, metric totals) its new value, so a whole training step replays.
+Stateful random ops (dropout, tf.random.*) draw their next seed pair on every replay, exactly as
+the eager call would have: under tf.random.set_seed a traced function draws the eager numbers.
+Every other tensor it read is a constant of the trace. A trace that cannot be replayed
+faithfully runs eagerly on every call, with a one-time warning naming the reason: it read a
+tensor's value back (numpy(), data(), or a kernel that runs on the cpu). Calls under an active
+GradientTape and calls on a backend that records nothing (cpu: numpy kernels have no dispatch
+queue to skip) run eagerly too, with identical results.
 """
 import functools
 import threading
