@@ -4,7 +4,13 @@ A save writes the whole project to a temporary file in the same folder, fsyncs i
 it over the old file, so a crash or a kill at any moment leaves either the old file or the new
 one, never a mix. Opening validates everything it reads (entry names, manifest, embeddings,
 model) and never writes to the file.
+
+A save has three steps, so that the slow one can run on a worker thread while the project keeps
+changing: `snapshot_project` (UI thread, cheap), `write_snapshot` (any thread: the writing, the fsync
+and the rename) and `finish_save` (UI thread: the project learns what was saved). `save_project`
+does all three in a row.
 """
+import dataclasses
 import io
 import json
 import os
@@ -19,14 +25,26 @@ from ..errors import ProjectFormatError, ProjectSaveError
 from ..imaging import IMAGE_SIZE
 from .manifest import (EMBEDDINGS_NAME, FORMAT_NAME, MANIFEST_NAME, MODEL_NAME, check_manifest, check_member_names,
                        manifest_version, sample_member)
-from .model import ClassInfo, Project, Sample, TrainingSettings
+from .model import PROJECT_KINDS, ClassInfo, Project, Sample, TrainingSettings
 
-__all__ = ["save_project", "load_project", "write_project_copy", "PROJECT_EXTENSION"]
+__all__ = ["save_project", "load_project", "read_project_kind", "PROJECT_EXTENSION", "ProjectSnapshot", "SavedProject",
+           "snapshot_project", "write_snapshot", "write_snapshot_copy", "finish_save"]
 
 PROJECT_EXTENSION = ".glimmer"
 _MAX_MANIFEST_BYTES = 64 << 20
 _MAX_EMBEDDINGS_BYTES = 4 << 30
 _MAX_MODEL_BYTES = 2 << 30
+
+
+def _process_umask():
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
+# Reading the umask means setting it for a moment, and every thread shares it: read once, at import, not
+# from a save running on a worker thread while other threads create files.
+_UMASK = _process_umask()
 
 
 # --- the trained head as bytes ---------------------------------------------------------------------
@@ -90,27 +108,65 @@ def _manifest(project, embedding_ids):
     }
 
 
-def _write_archive(project, handle):
-    """Write the project as a zip into the open binary file `handle`; returns {sample id: member name}."""
+@dataclasses.dataclass(eq=False)
+class ProjectSnapshot:
+    """What one save writes: the project as it was at one moment on the UI thread.
+
+    Cheap to take, even for 10,000 samples: the manifest, and references to data that is never changed in
+    place (sample files through the store's SampleSnapshot, embedding vectors, the trained head). Changes
+    made after it was taken go to the next save.
+    """
+    revision: int
+    manifest: dict
+    sample_members: list            # (sample id, member name) in manifest order
+    samples: object                 # the store's SampleSnapshot
+    embeddings: list                # vectors, in the order of manifest["embeddings"]["sample_ids"]
+    model: object                   # the trained head, or None
+    model_bytes: bytes              # its .keras bytes if the project had them already, else None
+    unsaved_sample_ids: list        # samples of removed classes, not in the file but still in undo's reach
+    store: object
+
+
+@dataclasses.dataclass(eq=False)
+class SavedProject:
+    """What a save wrote: the file, the revision of the project it holds, and the head's .keras bytes."""
+    path: str
+    revision: int
+    is_project_file: bool           # False for a copy (a recovery autosave) that does not become the project's file
+    model: object
+    model_bytes: bytes
+
+
+def snapshot_project(project):
+    """The ProjectSnapshot of `project` now (call on the UI thread); `write_snapshot` or `write_snapshot_copy` must
+    write it, which ends the save that this begins (one save of a project at a time)."""
     embeddings = project.embeddings_snapshot()
-    embedding_ids = list(embeddings)
-    members = {}
+    samples = project.all_samples()
+    members = [(sample.id, sample_member(sample.id, project.media.extension)) for sample in samples]
+    return ProjectSnapshot(
+        revision=project.revision, manifest=_manifest(project, list(embeddings)), sample_members=members,
+        samples=project.store.begin_save([sample.id for sample in samples]), embeddings=list(embeddings.values()),
+        model=project.model(), model_bytes=project.saved_model_bytes(), unsaved_sample_ids=project.removed_sample_ids(),
+        store=project.store)
+
+
+def _write_archive(snapshot, handle):
+    """Write the snapshot as a zip into the open binary file `handle`; returns the head's .keras bytes, or None."""
+    model_bytes = snapshot.model_bytes
     with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-        archive.writestr(MANIFEST_NAME, json.dumps(_manifest(project, embedding_ids), indent=1))
-        for sample in project.all_samples():
-            member = sample_member(sample.id, project.media.extension)
+        archive.writestr(MANIFEST_NAME, json.dumps(snapshot.manifest, indent=1))
+        for sample_id, member in snapshot.sample_members:
             # Stored: PNG is compressed already, and float samples barely deflate.
-            archive.writestr(member, project.encoded_sample(sample), compress_type=zipfile.ZIP_STORED)
-            members[sample.id] = member
-        if embedding_ids:
+            archive.writestr(member, snapshot.samples.read(sample_id), compress_type=zipfile.ZIP_STORED)
+        if snapshot.embeddings:
             buffer = io.BytesIO()
-            np.save(buffer, np.stack([embeddings[sample_id] for sample_id in embedding_ids]), allow_pickle=False)
+            np.save(buffer, np.stack(snapshot.embeddings), allow_pickle=False)
             archive.writestr(EMBEDDINGS_NAME, buffer.getvalue())
-        if project.has_model:
-            if project._model_bytes is None:
-                project._model_bytes = _model_to_bytes(project.model())
-            archive.writestr(MODEL_NAME, project._model_bytes, compress_type=zipfile.ZIP_STORED)
-    return members
+        if snapshot.model is not None:
+            if model_bytes is None:
+                model_bytes = _model_to_bytes(snapshot.model)
+            archive.writestr(MODEL_NAME, model_bytes, compress_type=zipfile.ZIP_STORED)
+    return model_bytes
 
 
 def _fsync_directory(directory):
@@ -123,23 +179,21 @@ def _fsync_directory(directory):
         os.close(descriptor)
 
 
-def _write_temporary(project, path):
-    """Write the project next to `path` under a temporary name; returns (temp path, sample members)."""
+def _write_temporary(snapshot, path):
+    """Write the snapshot next to `path` under a temporary name; returns (temp path, the head's .keras bytes)."""
     directory = os.path.dirname(path)
     descriptor, temp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".saving", dir=directory)
     try:
         with os.fdopen(descriptor, "wb") as handle:
-            members = _write_archive(project, handle)
+            model_bytes = _write_archive(snapshot, handle)
             handle.flush()
             os.fsync(handle.fileno())
         # mkstemp makes the file private; a project file gets the usual permissions.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)
+        os.chmod(temp, 0o666 & ~_UMASK)
     except BaseException:
         _remove_quietly(temp)
         raise
-    return temp, members
+    return temp, model_bytes
 
 
 def _remove_quietly(path):
@@ -158,42 +212,69 @@ def _target_path(path):
     return path
 
 
-def save_project(project, path):
-    """Write `project` to `path` atomically; afterwards its samples are read from the new file.
+def _save_error(path, exc):
+    return ProjectSaveError(f"{path}: could not save ({exc.strerror or exc}); the previous file is unchanged")
 
-    On any failure the file at `path` is exactly what it was before (ProjectSaveError says why).
-    """
-    path = _target_path(path)
-    try:
-        temp, members = _write_temporary(project, path)
-    except OSError as exc:
-        raise ProjectSaveError(f"{path}: could not save ({exc.strerror or exc}); the previous file is "
-                               "unchanged") from exc
-    store = project.store
-    # Close our reading handle on the old file before renaming over it (Windows refuses otherwise).
-    previous = store.detach_for_replace(project.removed_sample_ids())
+
+def _replace(temp, path):
+    """Rename the written temporary file over `path`, durably."""
     try:
         os.replace(temp, path)
         _fsync_directory(os.path.dirname(path))
     except OSError as exc:
         _remove_quietly(temp)
-        store.reattach(previous)
-        raise ProjectSaveError(f"{path}: could not save ({exc.strerror or exc}); the previous file is "
-                               "unchanged") from exc
-    store.saved(path, members)
-    project.mark_saved(path)
-    return path
+        raise _save_error(path, exc) from exc
 
 
-def write_project_copy(project, path):
-    """Write `project` atomically to `path` without making it the project's file (recovery autosaves)."""
-    path = _target_path(path)
+def write_snapshot(snapshot, path):
+    """Write `snapshot` to `path` atomically and make it the file the project reads its samples from (any thread).
+
+    On any failure the file at `path` is exactly what it was before (ProjectSaveError says why).
+    """
     try:
-        temp, _members = _write_temporary(project, path)
-        os.replace(temp, path)
-    except OSError as exc:
-        raise ProjectSaveError(f"{path}: could not save ({exc.strerror or exc})") from exc
-    return path
+        path = _target_path(path)
+        try:
+            snapshot.store.keep_unsaved(snapshot.unsaved_sample_ids)
+            temp, model_bytes = _write_temporary(snapshot, path)
+        except OSError as exc:
+            raise _save_error(path, exc) from exc
+        snapshot.store.replace_archive(path, dict(snapshot.sample_members), lambda: _replace(temp, path))
+    finally:
+        snapshot.store.end_save()
+    return SavedProject(path=path, revision=snapshot.revision, is_project_file=True, model=snapshot.model,
+                        model_bytes=model_bytes)
+
+
+def write_snapshot_copy(snapshot, path):
+    """Write `snapshot` atomically to `path` without making it the project's file (recovery autosaves; any thread)."""
+    try:
+        path = _target_path(path)
+        try:
+            temp, model_bytes = _write_temporary(snapshot, path)
+        except OSError as exc:
+            raise _save_error(path, exc) from exc
+        _replace(temp, path)
+    finally:
+        snapshot.store.end_save()
+    return SavedProject(path=path, revision=snapshot.revision, is_project_file=False, model=snapshot.model,
+                        model_bytes=model_bytes)
+
+
+def finish_save(project, saved):
+    """Tell `project` (on the UI thread) what `saved` wrote; it stays dirty if it changed since the snapshot."""
+    project.keep_model_bytes(saved.model, saved.model_bytes)
+    if saved.is_project_file:
+        project.mark_saved(saved.path, saved.revision)
+
+
+def save_project(project, path):
+    """Write `project` to `path` atomically, on this thread; afterwards its samples are read from the new file.
+
+    On any failure the file at `path` is exactly what it was before (ProjectSaveError says why).
+    """
+    saved = write_snapshot(snapshot_project(project), path)
+    finish_save(project, saved)
+    return saved.path
 
 
 # --- opening -------------------------------------------------------------------------------------------
@@ -251,6 +332,17 @@ def _read_model(archive, path, manifest, project):
     project._model = model
     project._model_labels = list(spec["labels"])
     project._model_bytes = data
+
+
+def read_project_kind(path):
+    """The kind ("image", "audio") a project file says it holds, or None if it cannot be read or is not one."""
+    try:
+        with _open_archive(os.path.abspath(os.fspath(path))) as archive:
+            manifest = json.loads(_read_member(archive, path, MANIFEST_NAME, _MAX_MANIFEST_BYTES).decode("utf-8"))
+    except (ProjectFormatError, KeyError, UnicodeDecodeError, ValueError):
+        return None
+    kind = manifest.get("kind") if isinstance(manifest, dict) else None
+    return kind if kind in PROJECT_KINDS else None
 
 
 def load_project(path):

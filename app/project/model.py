@@ -19,7 +19,7 @@ No widgets here. Every change notifies subscribers with `fn(event, payload)`:
     saved                                                                        payload: path
 
 All mutations happen on one thread (the UI thread); `load_image`, `load_audio`, `load_inputs`, `thumbnail`
-and `embedding` may be called from worker threads.
+and `embedding` may be called from worker threads, and so may a save's writing (app.project.files).
 """
 import collections
 import dataclasses
@@ -465,9 +465,20 @@ class Project:
         """Samples of removed classes that undo can still bring back."""
         return [sample.id for token in self._removed for sample in token.samples]
 
-    def mark_saved(self, path):
+    def saved_model_bytes(self):
+        """The trained head's .keras bytes from the last save or open, or None (not serialised yet)."""
+        return self._model_bytes
+
+    def keep_model_bytes(self, model, data):
+        """A save serialised `model` to `data`: keep the bytes for the next save, if it is still the project's
+        model (a new one may have been trained while the save ran)."""
+        if model is not None and model is self._model:
+            self._model_bytes = data
+
+    def mark_saved(self, path, revision):
+        """The project as it was at `revision` is in the file at `path`: clean, unless it changed since."""
         self.path = path
-        self.dirty = False
+        self.dirty = self.revision != revision
         self._changed("saved", path, dirty=False)
 
     def close(self):

@@ -4,6 +4,10 @@ in a scratch folder.
 Samples never all sit in memory (10,000 images are about a gigabyte of pixels, 10,000 one-second clips
 1.7 GB): a sample recorded since the last save is a file in a private scratch folder; after a save,
 or when a project is opened, it is read on demand from the project file, which stays open for reading.
+
+A save runs on a worker thread while the project keeps changing, so it reads the samples through a
+`SampleSnapshot`: where each sample was when the save began. Until the save ends, a sample discarded
+meanwhile keeps its scratch file, so the snapshot stays readable.
 """
 import os
 import shutil
@@ -14,11 +18,39 @@ import zipfile
 
 from ..errors import ProjectFormatError
 
-__all__ = ["SampleStore"]
+__all__ = ["SampleStore", "SampleSnapshot"]
+
+
+def _remove_quietly(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+class SampleSnapshot:
+    """Where the samples a save writes were stored when it began; `read` them from the save's thread."""
+
+    def __init__(self, store, scratch, members):
+        self._store = store
+        self._scratch = scratch
+        self._members = members
+
+    def read(self, sample_id):
+        """The stored bytes of `sample_id` as they were when the snapshot was taken."""
+        path = self._scratch.get(sample_id)
+        if path is not None:
+            with open(path, "rb") as handle:
+                return handle.read()
+        return self._store.read_member(self._members[sample_id])
 
 
 class SampleStore:
-    """Encoded samples by sample id; safe to read from worker threads while the UI thread writes."""
+    """Encoded samples by sample id; safe to read from worker threads while the UI thread writes.
+
+    One save at a time: `begin_save` ... `end_save` brackets it (the save's thread may call `keep_unsaved`
+    and `replace_archive` in between).
+    """
 
     def __init__(self):
         self._lock = threading.RLock()
@@ -28,6 +60,10 @@ class SampleStore:
         self._scratch_dir = None
         self._scratch = {}
         self._cleanup = None
+        self._saving = None
+        # Scratch files discarded while a save may still read them, deleted when it ends; and their samples.
+        self._unlink_after_save = []
+        self._discarded_while_saving = set()
 
     # --- reading -------------------------------------------------------------------------------
     def read(self, sample_id):
@@ -38,8 +74,15 @@ class SampleStore:
                 with open(path, "rb") as handle:
                     return handle.read()
             member = self._members.get(sample_id)
-            if member is None or self._archive is None:
+            if member is None:
                 raise KeyError(sample_id)
+            return self.read_member(member)
+
+    def read_member(self, member):
+        """The bytes of `member` of the project file; ProjectFormatError if it is damaged."""
+        with self._lock:
+            if self._archive is None:
+                raise KeyError(member)
             try:
                 return self._archive.read(member)
             except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
@@ -59,15 +102,18 @@ class SampleStore:
             self._scratch[sample_id] = path
 
     def discard(self, sample_id):
-        """Forget a sample for good (its scratch file goes; a project-file copy simply is not saved again)."""
+        """Forget a sample for good (its scratch file goes, once no save reads it; a project-file copy simply is not
+        saved again)."""
         with self._lock:
             path = self._scratch.pop(sample_id, None)
             self._members.pop(sample_id, None)
-            if path is not None:
-                try:
-                    os.unlink(path)
-                except OSError:
-                    pass
+            if self._saving is not None:
+                # The running save may be reading it.
+                self._discarded_while_saving.add(sample_id)
+                if path is not None:
+                    self._unlink_after_save.append(path)
+            elif path is not None:
+                _remove_quietly(path)
 
     def _scratch_folder(self):
         if self._scratch_dir is None:
@@ -84,34 +130,55 @@ class SampleStore:
             self._archive_path = path
             self._members = dict(members)
 
-    def detach_for_replace(self, keep_ids):
-        """Before the project file is replaced: copy the samples in `keep_ids` (not saved in the new file, but
-        still reachable through undo) to scratch, then close the file so it can be renamed over."""
+    def begin_save(self, sample_ids):
+        """The SampleSnapshot of `sample_ids` for a save about to run; RuntimeError if one runs already."""
         with self._lock:
-            for sample_id in keep_ids:
+            if self._saving is not None:
+                raise RuntimeError("a save of this project is running already")
+            self._saving = SampleSnapshot(
+                self, {i: self._scratch[i] for i in sample_ids if i in self._scratch},
+                {i: self._members[i] for i in sample_ids if i not in self._scratch and i in self._members})
+            return self._saving
+
+    def keep_unsaved(self, sample_ids):
+        """Before the project file is replaced by one without them: copy the samples in `sample_ids` (of removed
+        classes, which undo can bring back) that only the project file holds to scratch."""
+        for sample_id in sample_ids:
+            # One sample per lock, so that other threads' reads go on meanwhile.
+            with self._lock:
                 if sample_id in self._members and sample_id not in self._scratch:
                     self.put(sample_id, self.read(sample_id))
-            previous = (self._archive_path, self._members)
-            self._close_archive()
-            return previous
 
-    def saved(self, path, members):
-        """After a save to `path`: those samples are read from the new file; their scratch copies go."""
+    def replace_archive(self, path, members, replace):
+        """Close the project file, call `replace()` (which renames the new file over `path`), then read `members`
+        ({sample id: member name}) from the new file and drop their scratch copies. If `replace` raises, the
+        old file is read again. Readers on other threads wait meanwhile, so they never find a sample missing."""
         with self._lock:
+            previous_path, previous_members = self._archive_path, self._members
+            # Closed before the rename: Windows refuses to replace a file that is open.
+            self._close_archive()
+            try:
+                replace()
+            except BaseException:
+                if previous_path is not None and os.path.exists(previous_path):
+                    self.attach_archive(previous_path, previous_members)
+                raise
             self.attach_archive(path, members)
             for sample_id in members:
                 scratch = self._scratch.pop(sample_id, None)
                 if scratch is not None:
-                    try:
-                        os.unlink(scratch)
-                    except OSError:
-                        pass
+                    _remove_quietly(scratch)
 
-    def reattach(self, previous):
-        """Undo `detach_for_replace` when the replace failed: read from the old file again."""
-        path, members = previous
-        if path is not None and os.path.exists(path):
-            self.attach_archive(path, members)
+    def end_save(self):
+        """The save is over (written or failed): samples discarded meanwhile are gone for good now."""
+        with self._lock:
+            for sample_id in self._discarded_while_saving:
+                self._members.pop(sample_id, None)
+            for path in self._unlink_after_save:
+                _remove_quietly(path)
+            self._discarded_while_saving = set()
+            self._unlink_after_save = []
+            self._saving = None
 
     def _close_archive(self):
         if self._archive is not None:

@@ -4,23 +4,22 @@ A recording is kept whole while it runs and cut into samples when it ends (`app.
 the project's window length and overlap: 1 s, half overlapping, unless changed), so every sample is a
 full window of sound.
 """
-import math
 import time
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt, QTimer
-from PySide6.QtWidgets import (QButtonGroup, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog,
-                               QFormLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QRadioButton,
-                               QSpinBox, QToolButton, QVBoxLayout)
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar, QSpinBox,
+                               QVBoxLayout)
 
 from app.audio import MAX_WINDOW_SECONDS, MIN_WINDOW_SECONDS, SAMPLE_RATE, cut_windows
 from app.capture import list_microphones
 from app.project import MIN_BACKGROUND_SECONDS
-from app.workers import AudioReader, BackgroundTask
+from app.workers import AudioReader
 
-from . import icons, source_choice, theme
+from . import source_choice
 from .audio_widgets import LevelMeter, ScrollingSpectrogram, colorize
 from .frames import FrameView
+from .recording_dialog import RecordingDialog
 from .source_choice import PICK_AUDIO, SYNTHETIC_SOUNDS
 
 AUDIO_FILTER = "Sound files (*.wav *.flac *.ogg *.oga *.opus *.mp3 *.aiff *.aif)"
@@ -28,25 +27,28 @@ AUDIO_FILTER = "Sound files (*.wav *.flac *.ogg *.oga *.opus *.mp3 *.aiff *.aif)
 LIVE_COLUMNS = 430
 
 
-class AudioCaptureDialog(QDialog):
+class AudioCaptureDialog(RecordingDialog):
     """Adds the windows of every recording to `class_id`.
 
     `source` is the AudioSource being heard (None while microphones are listed or after a failure);
     `source_choice` is remembered by the window so the next class opens the same microphone.
     """
 
+    DEVICE_ICON = "microphone"
+    LOOKING_TEXT = "Looking for microphones…"
+    SYNTHETIC_TEXT = "Synthetic test microphone"
+    SYNTHETIC_CHOICE = SYNTHETIC_SOUNDS
+    FILE_TEXT = "Sound file…"
+    PICK_FILE = PICK_AUDIO
+    FILE_KIND = "audio"
+    FILE_DIALOG_TITLE = "Choose a sound file"
+    FILE_FILTER = AUDIO_FILTER
+
     def __init__(self, project, class_id, source_choice=None, parent=None):
-        super().__init__(parent)
-        self.project = project
-        self.class_id = class_id
-        self.source = None
-        self.source_choice = source_choice
-        self._reader = None
+        super().__init__(project, class_id, source_choice, parent)
         self._recording = None  # the chunks of the recording under way, or None
         self._recording_limit = None  # samples a timed recording keeps
-        self._countdown_until = None
         self._recording_started = 0.0
-        self.recorded = 0
         self._spectrogram = ScrollingSpectrogram(columns=LIVE_COLUMNS)
         info = self.project.class_info(class_id)
         self.setWindowTitle(f"Record sounds: {info.name}")
@@ -60,32 +62,14 @@ class AudioCaptureDialog(QDialog):
         level_row.addWidget(QLabel("Level", objectName="muted"))
         level_row.addWidget(self.level_meter, 1)
 
-        self.source_combo = QComboBox()
-        self.source_combo.setMinimumWidth(220)
-        self.refresh_button = QToolButton(icon=theme.standard_icon("BrowserReload"),
-                                          toolTip="Look for microphones again")
-        self.refresh_button.clicked.connect(self._list_sources)
-        source_row = QHBoxLayout()
-        source_row.addWidget(self.source_combo, 1)
-        source_row.addWidget(self.refresh_button)
+        source_row = self._source_row("Look for microphones again")
         source_form = QFormLayout()
         source_form.setLabelAlignment(Qt.AlignRight)
         source_form.addRow("Input", source_row)
         source_group = QGroupBox("Microphone")
         source_group.setLayout(source_form)
 
-        self.hold_mode = QRadioButton("Hold to record", checked=True)
-        self.timed_mode = QRadioButton("Timed")
-        modes = QButtonGroup(self)
-        modes.addButton(self.hold_mode)
-        modes.addButton(self.timed_mode)
-        self.timed_mode.toggled.connect(self._update_record_button)
-        self.timed_mode.toggled.connect(self._update_timed_fields)
-        mode_row = QHBoxLayout()
-        mode_row.addWidget(self.hold_mode)
-        mode_row.addWidget(self.timed_mode)
-        mode_row.addStretch(1)
-        self.delay_spin = QDoubleSpinBox(minimum=0, maximum=10, value=2, singleStep=0.5, suffix=" s", decimals=1)
+        mode_row = self._mode_row()
         self.duration_spin = QDoubleSpinBox(minimum=1, maximum=120, value=20 if info.is_background else 4,
                                             singleStep=1, suffix=" s", decimals=1)
         self.duration_spin.valueChanged.connect(self._update_record_button)
@@ -108,15 +92,10 @@ class AudioCaptureDialog(QDialog):
         record_group = QGroupBox("Recording")
         record_group.setLayout(settings)
 
-        self.record_button = QPushButton(objectName="record")
-        self.record_button.setEnabled(False)
-        self.record_button.pressed.connect(self._record_pressed)
-        self.record_button.released.connect(self._record_released)
-        self.count_label = QLabel(objectName="heading")
+        self._record_button()
         self.background_progress = QProgressBar(textVisible=False, maximum=1000)
         self.background_progress.setFixedHeight(8)
         self.background_label = QLabel(objectName="muted", wordWrap=True)
-        self.status_label = QLabel(objectName="hint", wordWrap=True)
 
         side = QVBoxLayout()
         side.setSpacing(12)
@@ -137,11 +116,6 @@ class AudioCaptureDialog(QDialog):
         body.addLayout(live, 1)
         body.addLayout(side)
 
-        buttons = QDialogButtonBox()
-        done = buttons.addButton("Done", QDialogButtonBox.RejectRole)
-        done.setMinimumWidth(100)
-        buttons.rejected.connect(self.reject)
-        self.title_label = QLabel(f"Record sounds for “{info.name}”", objectName="heading")
         if info.is_background:
             text = (f"Record the room as it usually sounds, without the sounds of your other classes. The model "
                     f"needs at least {MIN_BACKGROUND_SECONDS:g} s of it to tell your sounds from "
@@ -149,77 +123,23 @@ class AudioCaptureDialog(QDialog):
         else:
             text = ("Make the sound again and again, a little differently each time. Each recording is cut into "
                     "short samples.")
-        hint = QLabel(text, objectName="muted", wordWrap=True)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(18, 16, 18, 14)
-        layout.setSpacing(10)
-        layout.addWidget(self.title_label)
-        layout.addWidget(hint)
-        layout.addLayout(body, 1)
-        layout.addWidget(buttons)
-
-        self._tick = QTimer(self, interval=50)
-        self._tick.timeout.connect(self._on_tick)
-        self._update_record_button()
-        self._update_timed_fields()
-        self._update_count()
-        self.source_combo.activated.connect(self._on_source_chosen)
-        self._list_sources()
+        self._lay_out(f"Record sounds for “{info.name}”", text, body)
+        self._open_sources()
 
     # ---- sources --------------------------------------------------------------------------------
-    def _list_sources(self):
-        self.source_combo.clear()
-        self.source_combo.addItem("Looking for microphones…", None)
-        self.source_combo.setEnabled(False)
-        self.refresh_button.setEnabled(False)
-        self._lister = BackgroundTask(list_microphones, parent=self)
-        self._lister.succeeded.connect(self._fill_sources)
-        self._lister.failed.connect(lambda message: self._fill_sources([], message))
-        self._lister.start()
+    def _list_devices(self):
+        return list_microphones()
 
-    def _fill_sources(self, microphones, problem=""):
-        self.source_combo.clear()
-        for index, name in microphones:
-            self.source_combo.addItem(icons.icon("microphone"), name, source_choice.microphone(index))
-        self.source_combo.addItem(icons.icon("sparkle"), "Synthetic test microphone", SYNTHETIC_SOUNDS)
-        self.source_combo.addItem(icons.icon("folder"), "Sound file…", PICK_AUDIO)
-        self.source_combo.setEnabled(True)
-        self.refresh_button.setEnabled(True)
-        choice = self.source_choice
-        if choice is not None and source_choice.kind_of(choice) == "audio" and choice != PICK_AUDIO:
-            self._add_file_item(choice)
-        if choice is None or self.source_combo.findData(choice) < 0:
-            choice = source_choice.microphone(microphones[0][0]) if microphones else SYNTHETIC_SOUNDS
-        self.source_combo.setCurrentIndex(self.source_combo.findData(choice))
-        if not microphones:
-            reason = problem or "No microphone found."
-            self.status_label.setText(f"{reason} Listening to the synthetic test microphone instead: choose a sound "
-                                      "file, or close this window and use Upload to add sound files.")
-        self._start_source(choice)
+    def _device_choice(self, index):
+        return source_choice.microphone(index)
 
-    def _add_file_item(self, choice):
-        if self.source_combo.findData(choice) < 0:
-            self.source_combo.insertItem(self.source_combo.count() - 1, icons.icon("folder"),
-                                         source_choice.file_name(choice), choice)
+    def _file_choice(self, path):
+        return source_choice.audio_file(path)
 
-    def _on_source_chosen(self, _index):
-        choice = self.source_combo.currentData()
-        if choice == PICK_AUDIO:
-            path, _ = QFileDialog.getOpenFileName(self, "Choose a sound file", "", AUDIO_FILTER)
-            if not path:
-                self.source_combo.setCurrentIndex(max(0, self.source_combo.findData(self.source_choice)))
-                return
-            choice = source_choice.audio_file(path)
-            self._add_file_item(choice)
-            self.source_combo.setCurrentIndex(self.source_combo.findData(choice))
-        self._start_source(choice)
-
-    def select_source(self, choice):
-        """Listen to `choice` ("microphone:<index>", "synthetic-sounds" or "audio:<path>"; see source_choice)."""
-        if source_choice.kind_of(choice) == "audio":
-            self._add_file_item(choice)
-        self.source_combo.setCurrentIndex(self.source_combo.findData(choice))
-        self._start_source(choice)
+    def _explain_no_device(self, problem):
+        reason = problem or "No microphone found."
+        self.status_label.setText(f"{reason} Listening to the synthetic test microphone instead: choose a sound "
+                                  "file, or close this window and use Upload to add sound files.")
 
     def _start_source(self, choice):
         if choice is None or choice == PICK_AUDIO:
@@ -266,31 +186,8 @@ class AudioCaptureDialog(QDialog):
     def _recorded_samples(self):
         return sum(len(chunk) for chunk in self._recording) if self._recording is not None else 0
 
-    def _update_record_button(self):
-        if self.timed_mode.isChecked():
-            self.record_button.setText(f"Record {self.duration_spin.value():g} s")
-        else:
-            self.record_button.setText("Hold to record")
-
-    def _update_timed_fields(self):
-        for box in (self.delay_spin, self.duration_spin):
-            box.setEnabled(self.timed_mode.isChecked())
-
-    def _record_pressed(self):
-        if self.timed_mode.isChecked():
-            if self.is_recording() or self._countdown_until is not None:
-                self._stop_recording()
-                return
-            self._countdown_until = time.monotonic() + self.delay_spin.value()
-            self.record_button.setText("Stop")
-            self._tick.start()
-            self._on_tick()
-        else:
-            self._start_recording(limit=None)
-
-    def _record_released(self):
-        if not self.timed_mode.isChecked():
-            self._stop_recording()
+    def _start_hold_recording(self):
+        self._start_recording(limit=None)
 
     def _start_recording(self, limit):
         self._recording = []
@@ -300,30 +197,22 @@ class AudioCaptureDialog(QDialog):
         self._tick.start()
         self._on_tick()
 
-    def _on_tick(self):
-        if self._countdown_until is not None:
-            left = self._countdown_until - time.monotonic()
-            if left > 0:
-                self.view.set_overlay(str(math.ceil(left)))
-                return
-            self._countdown_until = None
-            self._start_recording(limit=int(round(self.duration_spin.value() * SAMPLE_RATE)))
-        if self.is_recording():
-            heard = self._recorded_samples() / SAMPLE_RATE
-            if self._recording_limit is None:
-                self.view.set_overlay(f"● {heard:.1f} s")
-            else:
-                self.view.set_overlay(f"● {max(0.0, self._recording_limit / SAMPLE_RATE - heard):.1f} s")
+    def _start_timed_recording(self):
+        self._start_recording(limit=int(round(self.duration_spin.value() * SAMPLE_RATE)))
+
+    def _show_recording_progress(self):
+        heard = self._recorded_samples() / SAMPLE_RATE
+        if self._recording_limit is None:
+            self.view.set_overlay(f"● {heard:.1f} s")
+        else:
+            self.view.set_overlay(f"● {max(0.0, self._recording_limit / SAMPLE_RATE - heard):.1f} s")
 
     def _stop_recording(self):
         """End the countdown, or the recording and cut it into samples."""
         recording = self._recording
         self._recording = None
         self._recording_limit = None
-        self._countdown_until = None
-        self._tick.stop()
-        self.view.set_overlay("")
-        self._update_record_button()
+        self._reset_recording_controls()
         if recording is not None:
             self._keep(np.concatenate(recording) if recording else np.zeros(0, np.float32))
 
@@ -402,10 +291,3 @@ class AudioCaptureDialog(QDialog):
             else:
                 self.background_label.setText(f"{seconds:g} s of the {needed:g} s of background "
                                               "noise needed to train.")
-
-    def done(self, result):
-        self._stop_recording()
-        self._stop_reader()
-        for task in self.findChildren(BackgroundTask):
-            task.wait()  # the dialog is deleted after closing; its threads must have ended
-        super().done(result)

@@ -7,17 +7,18 @@ The AudioReader reads the source off the UI thread; its sound goes to the Listen
 import time
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtWidgets import QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QSlider
 
 from app.capture import list_microphones
 from app.ml import SlidingWindowListener, last_heard
 from app.workers import AudioReader, BackgroundTask, ListeningWorker
 
-from . import icons, source_choice, theme
+from . import icons, source_choice
 from .audio_capture_dialog import AUDIO_FILTER
 from .audio_widgets import ScrollingSpectrogram, colorize
 from .confidence_bars import ConfidenceBars
 from .frames import FrameView
+from .preview_card import PreviewCard
 from .source_choice import PICK_AUDIO, SYNTHETIC_SOUNDS
 
 # About five seconds of sound across the view (a spectrogram column every 512 samples).
@@ -27,38 +28,25 @@ DEFAULT_THRESHOLD = 0.75
 SYNTHETIC_TURN_MS = 4000
 
 
-class AudioPreviewPanel(QFrame):
+class AudioPreviewPanel(PreviewCard):
     """`predicted(scores)` after every scored window (tests and the window listen)."""
 
     predicted = Signal(dict)
 
+    IDLE_TEXT = "Listen"
+
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.setObjectName("card")
         self.project = None
-        self.source = None
         self._classifier = None
-        self._reader = None
-        self._worker = None
         self._spectrogram = ScrollingSpectrogram(columns=LIVE_COLUMNS)
         self.last_label = None
         self._last_heard_at = 0.0
         self.microphones_found = None  # not known until the microphones are listed
 
-        heading = QLabel("Preview", objectName="heading")
-        self.stats_label = QLabel(objectName="muted")
-        self.stats_label.setAlignment(Qt.AlignRight)
-        self.source_combo = QComboBox()
         self.source_combo.addItem(icons.icon("sparkle"), "Synthetic test microphone (each class in turn)",
                                   SYNTHETIC_SOUNDS)
         self.source_combo.addItem(icons.icon("folder"), "Sound file…", PICK_AUDIO)
-        self.source_combo.activated.connect(self._on_source_chosen)
-        self.live_button = QPushButton(theme.standard_icon("MediaPlay"), "Listen", checkable=True)
-        self.live_button.toggled.connect(self._on_live_toggled)
-        controls = QHBoxLayout()
-        controls.addWidget(self.source_combo, 1)
-        controls.addWidget(self.live_button)
-
         self.view = FrameView(stretch=True, minimum=QSize(220, 110))
         self.bars = ConfidenceBars()
 
@@ -74,19 +62,7 @@ class AudioPreviewPanel(QFrame):
         self.heard_label = QLabel(objectName="heading", wordWrap=True)
         self.heard_label.hide()
 
-        header = QHBoxLayout()
-        header.addWidget(heading)
-        header.addStretch(1)
-        header.addWidget(self.stats_label)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 14, 16, 14)
-        layout.setSpacing(10)
-        layout.addLayout(header)
-        layout.addLayout(controls)
-        layout.addWidget(self.view, 1)
-        layout.addWidget(self.bars)
-        layout.addLayout(threshold_row)
-        layout.addWidget(self.heard_label)
+        self._lay_out(self.view, self.bars, threshold_row, self.heard_label)
 
         self._clock = QTimer(self, interval=500)
         self._clock.timeout.connect(self._show_last_heard)
@@ -157,9 +133,6 @@ class AudioPreviewPanel(QFrame):
         return info.name if info is not None else None
 
     # ---- sources ------------------------------------------------------------------------------------
-    def is_live(self):
-        return self._reader is not None
-
     def _on_source_chosen(self, _index):
         choice = self.source_combo.currentData()
         if choice == PICK_AUDIO:
@@ -219,19 +192,6 @@ class AudioPreviewPanel(QFrame):
         self.synthetic_turns.stop()
         self._set_live_button(False)
         self._show_last_heard()
-
-    def shutdown(self):
-        self.stop()
-        if self._worker is not None:
-            self._worker.stop()
-            self._worker = None
-
-    def _set_live_button(self, live):
-        self.live_button.blockSignals(True)
-        self.live_button.setChecked(live)
-        self.live_button.blockSignals(False)
-        self.live_button.setText("Stop" if live else "Listen")
-        self.live_button.setIcon(theme.standard_icon("MediaStop" if live else "MediaPlay"))
 
     # ---- sound in, scores out -----------------------------------------------------------------------
     def _on_audio(self):

@@ -3,18 +3,18 @@ import os
 
 from PySide6.QtCore import QThread, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QStackedWidget
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QProgressDialog, QStackedWidget
 
 from app.capture import import_audio_dataset, import_dataset, is_background_folder
-from app.errors import AppError
 from app.ml import ImageFeatureExtractor, calibration_inputs, extractor_for
-from app.project import (PROJECT_EXTENSION, Autosaver, Project, load_project, recent_projects, recovery_files,
-                         remember_project, sample_project, save_project)
-from app.workers import BackgroundTask, describe_error
+from app.project import (PROJECT_EXTENSION, Autosaver, Project, load_project, recent_entries, recent_projects,
+                         recovery_files, remember_project, sample_project)
+from app.workers import BackgroundTask
 
 from . import icons
 from .embedding import EmbeddingQueue
 from .export_dialog import ExportDialog
+from .saving import ProjectSaver
 from .start_screen import StartScreen
 from .training import TrainingController
 from .under_the_hood import UnderTheHoodDialog
@@ -59,6 +59,10 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.stack)
 
         self.embeddings = EmbeddingQueue(self)
+        self.saver = ProjectSaver(self)
+        self.saver.saved.connect(self._on_saved)
+        self.saver.failed.connect(self._on_save_failed)
+        self._waiting_for_saves = False
         self.hood = UnderTheHoodDialog(self)
         self.training = TrainingController(self.workspace.training, self.embeddings, self.hood, self)
         self.training.classifier_changed.connect(self._on_classifier_changed)
@@ -124,7 +128,7 @@ class MainWindow(QMainWindow):
 
     # ---- screens --------------------------------------------------------------------------------------
     def show_start(self, error=None):
-        self.start.set_recent(recent_projects())
+        self.start.set_recent(recent_entries())
         recovery = recovery_files()
         self.start.set_recovery(recovery[0] if recovery else None)
         self.start.show_error(error)
@@ -136,12 +140,12 @@ class MainWindow(QMainWindow):
         if self.project is not None and not self.close_project(show_start=False):
             return
         self.project = project
-        self.autosaver = Autosaver(project, interval_s=5, on_error=self._on_autosave_error)
+        self.autosaver = Autosaver(project, interval_s=5)
         self._unsubscribe = project.subscribe(self._on_project_changed)
         self.workspace.set_project(project)
         self._attach_extractor(project)
         if project.path:
-            remember_project(project.path)
+            remember_project(project.path, project.kind)
         self.stack.setCurrentWidget(self.workspace)
         self._update_save_state()
         self._update_actions()
@@ -234,47 +238,90 @@ class MainWindow(QMainWindow):
     # ---- save -----------------------------------------------------------------------------------------
     def save(self):
         if self.project is None:
-            return False
+            return
         if not self.project.path:
-            return self.choose_save_path()
-        return self.save_to(self.project.path)
+            self.choose_save_path()
+        else:
+            self.save_to(self.project.path)
 
     def choose_save_path(self):
+        """Ask where to save the project and start saving it there; False when the person cancels."""
         start = self.project.path or os.path.join(os.path.expanduser("~"), self.project.name + PROJECT_EXTENSION)
         path, _ = QFileDialog.getSaveFileName(self, "Save project", start, PROJECT_FILTER)
         if not path:
             return False
         if not path.endswith(PROJECT_EXTENSION):
             path += PROJECT_EXTENSION
-        return self.save_to(path)
-
-    def save_to(self, path):
-        """Save the project as `path` (atomically); True when it worked, else the reason is shown."""
-        try:
-            save_project(self.project, path)
-        except AppError as error:
-            self.workspace.banner.show_message(f"Could not save: {describe_error(error)}", "error")
-            return False
-        self.autosaver.discard_recovery()
-        remember_project(path)
-        self._update_save_state()
+        self.save_to(path)
         return True
 
-    def _autosave(self):
-        if self.autosaver is not None and not self.training.is_training():
-            if self.autosaver.maybe_save():
-                self._update_save_state()
+    def save_to(self, path):
+        """Start saving the project as `path` (atomically, on a worker thread, after any save that runs); the top
+        bar shows when it is done, a message if it failed."""
+        self.saver.save(self.project, path)
+        self._update_save_state()
 
-    def _on_autosave_error(self, error):
-        self.workspace.banner.show_message(f"Autosave failed: {error}", "error")
+    def _autosave(self):
+        if (self.autosaver is not None and not self.training.is_training() and not self.saver.is_busy()
+                and self.autosaver.due()):
+            path, write = self.autosaver.destination()
+            self.saver.save(self.project, path, write)
+            self._update_save_state()
+
+    def _on_saved(self, saved):
+        self.autosaver.saved(saved)
+        if saved.is_project_file:
+            remember_project(saved.path, self.project.kind)
+        self._update_save_state()
+
+    def _on_save_failed(self, message):
+        self.autosaver.failed()
+        self.workspace.banner.show_message(f"Could not save: {message}", "error")
+        self._update_save_state()
+
+    def _wait_for_saves(self):
+        """Let running saves end, showing "Saving…" (the window keeps painting; the person's input waits)."""
+        if not self.saver.is_busy():
+            return
+        self._update_save_state()
+        note = QProgressDialog(f"Saving “{self.project.name}”…", None, 0, 0, self)
+        note.setWindowTitle("Saving")
+        note.setMinimumDuration(0)
+        note.show()
+        self._waiting_for_saves = True
+        try:
+            self.saver.wait()
+        finally:
+            self._waiting_for_saves = False
+            note.close()
+            note.deleteLater()
+
+    def _save_before_closing(self):
+        """Write every change to the project's file, waiting for the saves; False if one failed (its message is
+        shown and the project stays open, dirty)."""
+        self._wait_for_saves()
+        if not self.project.path:
+            return False  # its first save, as a file of its own, failed
+        while self.autosaver.needs_save():
+            self.save_to(self.project.path)
+            self._wait_for_saves()
+            if self.saver.last_error is not None:
+                return False
+        return True
 
     def _update_save_state(self):
         if self.project is None:
             return
         chip = self.workspace.top_bar.save_state
-        if not self.project.path:
+        if self.saver.is_busy() and self.saver.target != self.autosaver.recovery_path:
+            chip.setText("Saving…")
+            chip.setToolTip(f"Writing {self.saver.target}")
+        elif not self.project.path:
             chip.setText("Not saved yet")
             chip.setToolTip("Kept for recovery automatically. Choose Save to keep it as a file.")
+        elif self.project.dirty and self.saver.last_error is not None:
+            chip.setText("⚠ Not saved")
+            chip.setToolTip(f"{self.saver.last_error}. Saving is tried again every few seconds.")
         elif self.project.dirty:
             chip.setText("Saving soon…")
             chip.setToolTip(f"Changes are saved to {self.project.path} every few seconds")
@@ -387,23 +434,23 @@ class MainWindow(QMainWindow):
 
     def _confirm_close(self):
         """Saved projects are flushed silently (autosave); a never-saved one with content asks first."""
+        self._wait_for_saves()  # a running save may be the one that gives the project its file
         if self.project.path:
-            try:
-                self.autosaver.flush()
-            except AppError as error:
-                self.workspace.banner.show_message(f"Could not save: {error}", "error")
-                return False
-            return True
+            return self._save_before_closing()
         if not self.project.dirty:
-            self.autosaver.discard_recovery()
+            self._discard_recovery()
             return True
         answer = self.ask_unsaved()
         if answer == QMessageBox.Save:
-            return self.choose_save_path()
+            return self.choose_save_path() and self._save_before_closing()
         if answer == QMessageBox.Discard:
-            self.autosaver.discard_recovery()
+            self._discard_recovery()
             return True
         return False
+
+    def _discard_recovery(self):
+        self._wait_for_saves()  # a recovery autosave that still runs would write the file again
+        self.autosaver.discard_recovery()
 
     def ask_unsaved(self):
         return QMessageBox.question(
@@ -412,7 +459,8 @@ class MainWindow(QMainWindow):
             QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Save)
 
     def closeEvent(self, event):
-        if not self.close_project(show_start=False):
+        # A second close while the first waits for a save: the first one closes the window.
+        if self._waiting_for_saves or not self.close_project(show_start=False):
             event.ignore()
             return
         self.shutdown()

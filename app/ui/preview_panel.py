@@ -6,16 +6,17 @@ frame, newer frames replace each other and the replaced ones are counted as skip
 import collections
 import time
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtWidgets import QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
+from PySide6.QtCore import QSize, Signal
+from PySide6.QtWidgets import QFileDialog
 
 from app.capture import list_cameras
 from app.imaging import read_image
 from app.workers import BackgroundTask, FrameReader, PreviewWorker, describe_error
 
-from . import icons, source_choice, theme
+from . import icons, source_choice
 from .confidence_bars import ConfidenceBars
 from .frames import FrameView
+from .preview_card import PreviewCard
 from .source_choice import PICK_VIDEO, SYNTHETIC
 
 PICK_IMAGE = "image:"
@@ -23,48 +24,23 @@ IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.bmp *.webp)"
 VIDEO_FILTER = "Videos (*.mp4 *.avi *.mkv *.mov)"
 
 
-class PreviewPanel(QFrame):
+class PreviewPanel(PreviewCard):
     """`predicted(scores)` after every classified frame (tests and the window listen)."""
 
     predicted = Signal(dict)
 
+    IDLE_TEXT = "Start"
+
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.setObjectName("card")
         self._classifier = None
-        self._reader = None
-        self._worker = None
         self._times = collections.deque(maxlen=30)
-        self.source = None
-
-        heading = QLabel("Preview", objectName="heading")
-        self.source_combo = QComboBox()
         self.source_combo.addItem(icons.icon("sparkle"), "Synthetic test camera", SYNTHETIC)
         self.source_combo.addItem(icons.icon("image"), "Image file…", PICK_IMAGE)
         self.source_combo.addItem(icons.icon("folder"), "Video file…", PICK_VIDEO)
-        self.source_combo.activated.connect(self._on_source_chosen)
-        self.live_button = QPushButton(theme.standard_icon("MediaPlay"), "Start", checkable=True)
-        self.live_button.toggled.connect(self._on_live_toggled)
-        controls = QHBoxLayout()
-        controls.addWidget(self.source_combo, 1)
-        controls.addWidget(self.live_button)
-
         self.view = FrameView(square_guide=True, minimum=QSize(220, 200))
         self.bars = ConfidenceBars()
-        self.stats_label = QLabel(objectName="muted")
-        self.stats_label.setAlignment(Qt.AlignRight)
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 14, 16, 14)
-        layout.setSpacing(10)
-        header = QHBoxLayout()
-        header.addWidget(heading)
-        header.addStretch(1)
-        header.addWidget(self.stats_label)
-        layout.addLayout(header)
-        layout.addLayout(controls)
-        layout.addWidget(self.view, 1)
-        layout.addWidget(self.bars)
+        self._lay_out(self.view, self.bars)
         self.set_classifier(None)
         self._camera_lister = BackgroundTask(list_cameras, parent=self)
         self._camera_lister.succeeded.connect(self._add_cameras)
@@ -91,9 +67,6 @@ class PreviewPanel(QFrame):
         self.bars.set_labels(classifier.labels)
         if not self.is_live():
             self.view.set_message(note or "Press Start to classify the camera live, or choose an image file.")
-
-    def is_live(self):
-        return self._reader is not None
 
     def _on_source_chosen(self, _index):
         choice = self.source_combo.currentData()
@@ -149,19 +122,6 @@ class PreviewPanel(QFrame):
             self._reader = None
         self.source = None
         self._set_live_button(False)
-
-    def shutdown(self):
-        self.stop()
-        if self._worker is not None:
-            self._worker.stop()
-            self._worker = None
-
-    def _set_live_button(self, live):
-        self.live_button.blockSignals(True)
-        self.live_button.setChecked(live)
-        self.live_button.blockSignals(False)
-        self.live_button.setText("Stop" if live else "Start")
-        self.live_button.setIcon(theme.standard_icon("MediaStop" if live else "MediaPlay"))
 
     def classify_file(self, path):
         """Show and classify one image file (the live source stops)."""

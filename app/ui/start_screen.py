@@ -9,6 +9,11 @@ from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QListWi
 from . import icons, theme
 
 PATH_ROLE = Qt.UserRole + 1
+# Each kind of project has one icon: on its "New … project" tile and beside its recent files.
+KIND_ICONS = {"image": "image", "audio": "microphone"}
+KIND_NAMES = {"image": "Image project", "audio": "Sound project"}
+# A recent file whose kind is unknown (unreadable) gets the icon of the "Open a project…" tile.
+PROJECT_FILE_ICON = "folder"
 
 
 class Tile(QPushButton):
@@ -57,9 +62,9 @@ class StartScreen(QWidget):
         tagline = QLabel("Teach your computer to recognise things in pictures or sounds: record or upload a few "
                          "examples of each class, train in seconds, and use the model anywhere. "
                          "Everything stays on this computer.", objectName="muted", wordWrap=True)
-        self.new_button = Tile("image", "New image project", "Webcam pictures or image files")
-        self.new_audio_button = Tile("microphone", "New audio project", "Microphone recordings or sound files")
-        self.open_button = Tile("folder", "Open a project…", "A .glimmer file")
+        self.new_button = Tile(KIND_ICONS["image"], "New image project", "Webcam pictures or image files")
+        self.new_audio_button = Tile(KIND_ICONS["audio"], "New audio project", "Microphone recordings or sound files")
+        self.open_button = Tile(PROJECT_FILE_ICON, "Open a project…", "A .glimmer file")
         self.sample_button = Tile("sparkle", "Try the sample project", "Shapes, ready to train")
         self.new_button.clicked.connect(self.new_requested)
         self.new_audio_button.clicked.connect(self.new_audio_requested)
@@ -123,21 +128,25 @@ class StartScreen(QWidget):
         outer.addWidget(content, 10)
         outer.addStretch(1)
 
-    def set_recent(self, paths):
+    def set_recent(self, entries):
+        """Show the recent projects: RecentProject entries (path and kind), most recent first."""
         self.recent_list.clear()
-        for path in paths:
-            name = os.path.splitext(os.path.basename(path))[0]
+        for entry in entries:
+            name = os.path.splitext(os.path.basename(entry.path))[0]
             try:
-                when = datetime.datetime.fromtimestamp(os.path.getmtime(path)).strftime("%d %b %Y, %H:%M")
+                when = datetime.datetime.fromtimestamp(os.path.getmtime(entry.path)).strftime("%d %b %Y, %H:%M")
             except OSError:
                 when = ""
-            item = QListWidgetItem(icons.icon("image", theme.MUTED), f"{name}\n{os.path.dirname(path)}  ·  {when}")
-            item.setData(PATH_ROLE, path)
-            item.setToolTip(path)
+            picture = icons.icon(KIND_ICONS.get(entry.kind, PROJECT_FILE_ICON), theme.MUTED)
+            item = QListWidgetItem(picture, f"{name}\n{os.path.dirname(entry.path)}  ·  {when}")
+            item.setData(PATH_ROLE, entry.path)
+            kind_name = KIND_NAMES.get(entry.kind, "Project")
+            item.setToolTip(f"{kind_name}: {entry.path}")
+            item.setData(Qt.AccessibleTextRole, f"{kind_name} {name}")
             self.recent_list.addItem(item)
-        self.recent_list.setVisible(bool(paths))
-        self.recent_empty.setVisible(not paths)
-        rows = min(len(paths), 6)
+        self.recent_list.setVisible(bool(entries))
+        self.recent_empty.setVisible(not entries)
+        rows = min(len(entries), 6)
         if rows:
             height = sum(self.recent_list.sizeHintForRow(row) + 2 * self.recent_list.spacing() for row in range(rows))
             self.recent_list.setFixedHeight(height + 2 * self.recent_list.frameWidth() + 10)

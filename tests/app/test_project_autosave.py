@@ -1,11 +1,15 @@
 """Autosave and the recent-projects list."""
 import os
 
+import json
+
 import numpy as np
+import pytest
 
 from app.errors import ProjectSaveError
-from app.project import Autosaver, Project, load_project, recent_projects, recovery_files, remember_project, \
-    save_project
+from app.project import (Autosaver, Project, finish_save, load_project, recent_entries, recent_projects,
+                         recovery_files, remember_project, save_project, snapshot_project, write_snapshot)
+from app.project.files import write_snapshot_copy
 from app.project.recent import MAX_RECENT
 
 
@@ -17,51 +21,64 @@ class FakeClock:
         return self.now
 
 
-def test_autosave_saves_changes_after_the_interval(tmp_path):
+def autosave(autosaver, project):
+    """What the window does when an autosave is due: snapshot, write, and report the outcome."""
+    path, write = autosaver.destination()
+    saved = write(snapshot_project(project), path)
+    finish_save(project, saved)
+    autosaver.saved(saved)
+    return saved.path
+
+
+def test_autosave_is_due_after_the_interval_and_goes_to_the_project_file(tmp_path):
     project = Project()
     path = tmp_path / "auto.glimmer"
     save_project(project, path)
     clock = FakeClock()
     autosaver = Autosaver(project, interval_s=5, clock=clock)
-    assert autosaver.maybe_save() is None                       # nothing changed
+    assert not autosaver.due()                                  # nothing changed
     project.add_sample(project.add_class("first").id, np.zeros((8, 8, 3), np.uint8))
     clock.now += 2
-    assert autosaver.maybe_save() is None                       # too soon
+    assert not autosaver.due()                                  # too soon
     clock.now += 4
-    assert autosaver.maybe_save() == str(path)
-    assert not project.dirty and load_project(path).classes[0].name == "first"
+    assert autosaver.due() and autosaver.destination() == (str(path), write_snapshot)
+    assert autosave(autosaver, project) == str(path)
+    assert not project.dirty and not autosaver.needs_save() and load_project(path).classes[0].name == "first"
     project.add_class("second")
-    assert autosaver.flush() == str(path)                       # flush does not wait
-    assert [c.name for c in load_project(path).classes] == ["first", "second"]
-    assert autosaver.flush() is None
+    assert autosaver.needs_save() and not autosaver.due()      # the interval counts from the last save
 
 
 def test_unsaved_project_autosaves_to_a_recovery_file_until_it_has_a_name(tmp_path):
     project = Project("draft")
     project.add_class("only")
-    autosaver = Autosaver(project)
-    recovery = autosaver.flush()
+    autosaver = Autosaver(project, interval_s=0)
+    assert autosaver.destination() == (autosaver.recovery_path, write_snapshot_copy)
+    recovery = autosave(autosaver, project)
     assert recovery == autosaver.recovery_path and recovery_files() == [recovery]
     assert load_project(recovery).classes[0].name == "only"
     assert project.path is None and project.dirty
-    assert autosaver.flush() is None                            # unchanged since the recovery save
+    assert not autosaver.due()                                  # unchanged since the recovery save
     project.path = str(tmp_path / "named.glimmer")
     project.add_class("two")
-    assert autosaver.flush() == project.path
+    assert autosave(autosaver, project) == project.path
     assert recovery_files() == []
 
 
-def test_autosave_errors_are_reported_not_raised(tmp_path):
+def test_after_a_failed_save_autosave_tries_again_after_the_interval(tmp_path):
     project = Project()
     save_project(project, tmp_path / "gone.glimmer")
     project.path = str(tmp_path / "missing-folder" / "gone.glimmer")
     project.add_class()
-    errors = []
     clock = FakeClock()
-    autosaver = Autosaver(project, interval_s=1, on_error=errors.append, clock=clock)
+    autosaver = Autosaver(project, interval_s=1, clock=clock)
     clock.now += 2
-    assert autosaver.maybe_save() is None
-    assert len(errors) == 1 and isinstance(errors[0], ProjectSaveError) and autosaver.last_error is errors[0]
+    path, write = autosaver.destination()
+    with pytest.raises(ProjectSaveError, match="missing-folder"):
+        write(snapshot_project(project), path)
+    autosaver.failed()
+    assert project.dirty and autosaver.needs_save() and not autosaver.due()
+    clock.now += 2
+    assert autosaver.due()
 
 
 def test_recent_projects_most_recent_first_and_only_existing(tmp_path, isolated_data_dir):
@@ -70,9 +87,9 @@ def test_recent_projects_most_recent_first_and_only_existing(tmp_path, isolated_
         path = tmp_path / f"p{i}.glimmer"
         path.write_bytes(b"")
         paths.append(str(path))
-        remember_project(path)
+        remember_project(path, "image")
     assert recent_projects() == paths[::-1][:MAX_RECENT]
-    remember_project(paths[5])
+    remember_project(paths[5], "image")
     assert recent_projects()[0] == paths[5]
     os.unlink(paths[5])
     assert paths[5] not in recent_projects()
@@ -85,5 +102,24 @@ def test_a_damaged_recent_list_is_ignored(isolated_data_dir, tmp_path):
     assert recent_projects() == []
     path = tmp_path / "x.glimmer"
     path.write_bytes(b"")
-    remember_project(path)
+    remember_project(path, "image")
     assert recent_projects() == [str(path)]
+
+
+def test_the_recent_list_keeps_each_projects_kind(tmp_path):
+    pictures, sounds = str(tmp_path / "pictures.glimmer"), str(tmp_path / "sounds.glimmer")
+    save_project(Project(kind="image"), pictures)
+    save_project(Project(kind="audio"), sounds)
+    remember_project(pictures, "image")
+    remember_project(sounds, "audio")
+    assert [(entry.path, entry.kind) for entry in recent_entries()] == [(sounds, "audio"), (pictures, "image")]
+
+
+def test_a_recent_list_of_bare_paths_reads_the_kinds_from_the_files(tmp_path, isolated_data_dir):
+    """Lists written before the kinds were kept hold only paths."""
+    sounds, broken = str(tmp_path / "sounds.glimmer"), str(tmp_path / "broken.glimmer")
+    save_project(Project(kind="audio"), sounds)
+    (tmp_path / "broken.glimmer").write_bytes(b"not a zip")
+    isolated_data_dir.mkdir()
+    (isolated_data_dir / "recent_projects.json").write_text(json.dumps([sounds, broken]))
+    assert [(entry.path, entry.kind) for entry in recent_entries()] == [(sounds, "audio"), (broken, None)]

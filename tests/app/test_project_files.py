@@ -11,7 +11,7 @@ import pytest
 
 import engine as tf
 from app.errors import ProjectFormatError, ProjectSaveError
-from app.project import Project, load_project, save_project
+from app.project import Project, finish_save, load_project, save_project, snapshot_project, write_snapshot
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -97,6 +97,37 @@ def test_undo_after_save_still_has_the_removed_class_images(tmp_path):
     assert [np.array_equal(project.load_image(s), b) for s, b in zip(project.samples_of(cat.id), before)] == [True] * 3
     save_project(project, path)
     assert len(load_project(path).samples_of(cat.id)) == 3
+
+
+def test_a_save_writes_the_project_as_it_was_when_its_snapshot_was_taken(tmp_path):
+    """What the window's save thread sees: the project keeps changing between the snapshot and the writing."""
+    project = make_project()
+    path = tmp_path / "snapshot.glimmer"
+    save_project(project, path)                               # its samples are read from the file now
+    cat, dog = project.classes
+    on_file = project.samples_of(cat.id)[0]
+    rng = np.random.RandomState(5)
+    recorded = project.add_sample(cat.id, rng.randint(0, 256, (224, 224, 3)).astype(np.uint8))  # a scratch file
+    snapshot = snapshot_project(project)
+    project.remove_sample(on_file.id)
+    project.remove_sample(recorded.id)
+    late = project.add_sample(dog.id, rng.randint(0, 256, (224, 224, 3)).astype(np.uint8))
+    project.rename_class(cat.id, "kitten")
+    with pytest.raises(RuntimeError, match="running already"):
+        snapshot_project(project)                             # one save at a time
+    finish_save(project, write_snapshot(snapshot, path))
+    assert project.dirty and project.path == str(path)        # changed since the snapshot
+    written = load_project(path)
+    assert [c.name for c in written.classes] == ["cat", "dog"]
+    assert {on_file.id, recorded.id} <= {s.id for s in written.all_samples()}
+    assert late.id not in {s.id for s in written.all_samples()}
+    assert all(project.encoded_sample(s) for s in project.all_samples())
+    save_project(project, path)
+    assert not project.dirty
+    again = load_project(path)
+    assert [c.name for c in again.classes] == ["kitten", "dog"]
+    assert {s.id for s in again.all_samples()} == {s.id for s in project.all_samples()}
+    assert_same_project(again, project)
 
 
 def test_a_save_that_fails_halfway_leaves_the_previous_file_intact(tmp_path, monkeypatch):

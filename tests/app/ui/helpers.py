@@ -17,3 +17,10 @@ def add_samples(project, class_id, hint, count):
 
 def random_image(seed, size=64):
     return np.random.default_rng(seed).integers(0, 256, size=(size, size, 3), dtype=np.uint8)
+
+
+def save_and_wait(window, qtbot, path):
+    """Save the window's project as `path` and wait for the save thread to finish; True when the save worked."""
+    window.save_to(path)
+    qtbot.waitUntil(lambda: not window.saver.is_busy(), timeout=30000)
+    return window.saver.last_error is None

@@ -133,8 +133,8 @@ def test_a_sound_model_exports_with_its_spectrogram_layer(trained_window, qtbot,
 def test_a_saved_sound_project_opens_as_one(trained_window, qtbot, tmp_path):
     window = trained_window
     path = str(tmp_path / "sounds.glimmer")
-    assert window.save_to(path)
-    window.close_project()
+    window.save_to(path)
+    assert window.close_project()  # waits for the save
     window.open_project(path)
     qtbot.waitUntil(lambda: window.project is not None and not window.is_loading(), timeout=20000)
     assert window.project.kind == "audio" and window.workspace.preview is window.workspace.audio_preview

@@ -6,9 +6,10 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.project import load_project, recent_projects, remember_project, save_project, Project
-from app.ui import run_app
+from app.ui import icons, run_app, theme
 from app.ui.main_window import MainWindow
-from tests.app.ui.helpers import add_samples
+from app.ui.start_screen import KIND_ICONS, PATH_ROLE
+from tests.app.ui.helpers import add_samples, save_and_wait
 
 
 def test_a_damaged_file_gives_a_clear_message_and_is_left_as_it_was(window, qtbot, tmp_path, screenshot):
@@ -30,7 +31,7 @@ def test_a_damaged_file_gives_a_clear_message_and_is_left_as_it_was(window, qtbo
 def test_save_then_autosave_reaches_the_file(window, qtbot, tmp_path):
     window.new_project()
     path = str(tmp_path / "kept.glimmer")
-    assert window.save_to(path)
+    assert save_and_wait(window, qtbot, path)
     assert window.workspace.top_bar.save_state.text() == "✓ All changes saved"
     assert recent_projects() == [path]
     window.autosaver.interval_s = 0
@@ -51,6 +52,7 @@ def test_an_unsaved_project_asks_before_closing_and_is_kept_for_recovery(window,
     assert window.workspace.top_bar.save_state.text() == "Not saved yet"
     window.autosaver.interval_s = 0
     qtbot.waitUntil(lambda: os.path.exists(window.autosaver.recovery_path), timeout=10000)
+    assert window.workspace.top_bar.save_state.text() == "Not saved yet"
     window.ask_unsaved = lambda: QMessageBox.Cancel
     assert not window.close_project() and window.project is not None
     asked = []
@@ -63,8 +65,9 @@ def test_an_unsaved_project_asks_before_closing_and_is_kept_for_recovery(window,
 def test_a_recovery_copy_is_offered_on_the_start_screen(window, qtbot, tmp_path):
     window.new_project()
     add_samples(window.project, window.project.classes[1].id, 1, 3)
-    window.autosaver.flush()
+    window.autosaver.interval_s = 0
     recovery = window.autosaver.recovery_path
+    qtbot.waitUntil(lambda: os.path.exists(recovery) and not window.saver.is_busy(), timeout=10000)
     window.project, project = None, window.project  # as after a crash: nothing closed the project
     project.close()
     window.show_start()
@@ -104,7 +107,7 @@ def test_run_app_reopens_the_last_project(themed_app, qtbot, tmp_path):
     project.add_class("Only")
     path = str(tmp_path / "last.glimmer")
     save_project(project, path)
-    remember_project(path)
+    remember_project(path, project.kind)
     seen = []
 
     def look_and_close():
@@ -117,3 +120,22 @@ def test_run_app_reopens_the_last_project(themed_app, qtbot, tmp_path):
     QTimer.singleShot(50, look_and_close)
     assert run_app(argparse.Namespace()) == 0
     assert seen == ["Last time"]
+
+
+def icon_image(icon):
+    return icon.pixmap(20, 20).toImage()
+
+
+def test_recent_sound_projects_have_their_own_icon(window, qtbot, tmp_path, screenshot):
+    for make, name in ((window.new_project, "pictures"), (window.new_audio_project, "sounds")):
+        make()
+        assert save_and_wait(window, qtbot, str(tmp_path / f"{name}.glimmer"))
+        assert window.close_project()
+    recent = window.start.recent_list
+    items = {recent.item(row).data(PATH_ROLE): recent.item(row) for row in range(recent.count())}
+    pictures, sounds = items[str(tmp_path / "pictures.glimmer")], items[str(tmp_path / "sounds.glimmer")]
+    assert icon_image(sounds.icon()) == icon_image(icons.icon(KIND_ICONS["audio"], theme.MUTED))
+    assert icon_image(pictures.icon()) == icon_image(icons.icon(KIND_ICONS["image"], theme.MUTED))
+    assert icon_image(sounds.icon()) != icon_image(pictures.icon())
+    assert sounds.toolTip().startswith("Sound project") and pictures.toolTip().startswith("Image project")
+    screenshot(window, "29_start_screen_recent_image_and_sound")

@@ -139,6 +139,7 @@ def test_record_train_preview_save_reopen_export(real_window, qtbot, screenshot,
     path = str(tmp_path / "shapes.glimmer")
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (path, ""))
     qtbot.mouseClick(window.workspace.top_bar.save_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: not window.saver.is_busy(), timeout=30000)
     assert os.path.isfile(path)
     assert "saved" in window.workspace.top_bar.save_state.text().lower()
 
