@@ -8,12 +8,13 @@ caller; the stateful ones (`normal`, `uniform`, ...) pick it by TF 2's rules:
 - global seed and op seed: a fixed sequence per (kernel, seeds); `set_seed` restarts it;
 - global seed only: each call takes the next internal op seed; `set_seed` restarts them;
 - op seed only: as with TF's default global seed 87654321;
-- neither: a fresh pair from os.urandom on every call.
+- neither: a fresh pair on every call, from a generator seeded by os.urandom once per process.
 """
 import itertools
 import numbers
 import operator
 import os
+import random
 import threading
 
 from .._export import tf_export
@@ -37,6 +38,10 @@ class _SeedState:
 
 
 _SEEDS = _SeedState()
+# os.urandom costs up to a millisecond a call on some virtual machines, once per dropout layer per step;
+# a child process draws its own pairs, not its parent's.
+_FRESH = random.Random(os.urandom(32))
+os.register_at_fork(after_in_child=lambda: _FRESH.seed(os.urandom(32)))
 
 
 def _splitmix64(value):
@@ -76,7 +81,7 @@ def _next_seed_pair(kernel, seed, op_name):
     op_seed = None if seed is None else _as_seed(seed, op_name)
     state = _SEEDS
     if state.global_seed is None and op_seed is None:
-        fresh = int.from_bytes(os.urandom(16), "little")
+        fresh = _FRESH.getrandbits(128)
         return fresh & _MASK64, fresh >> 64
     with state.lock:
         global_seed = _DEFAULT_GLOBAL_SEED if state.global_seed is None else state.global_seed
