@@ -136,9 +136,12 @@ class GLBackend(Backend):
         """Queue a whole recorded trace as one GL-thread command, its random ops drawing `seed_pairs`; returns
         the buffer of each output leaf."""
         returned = {index: GlBuffer(self, *plan.step_sizes[index]) for index in replays.returned_steps(plan)}
-        self.thread.submit(replays.run_plan, self, plan, arguments, variables, returned,
+        self.thread.submit(self._run_plan, plan, arguments, variables, returned,
                            replays.reseeded_uniforms(plan, seed_pairs))
         return replays.output_buffers(plan, arguments, variables, returned)
+
+    def _run_plan(self, plan, arguments, variables, returned, uniform_overrides):
+        replays.run_plan(self, plan, arguments, variables, returned, uniform_overrides)
 
 
 def _refuse_trace(reason):
@@ -224,6 +227,50 @@ class GLComputeBackend(GLBackend):
             hot.glBindBufferRange(_SSBO, first + part, buffer.gl_name, part * part_bytes, size)
             bound.pop(first + part, None)
 
+    def _run_plan(self, plan, arguments, variables, returned, uniform_overrides):
+        """On the GL thread: a replay's dispatches. A replay issues tens of dispatches per millisecond, so
+        where every tensor fits one binding its steps are prepared once (programs, bindings, pool size
+        classes, uniform setters) and run here with GL names alone; otherwise as eager dispatches are."""
+        steps = plan.compute_steps
+        if steps is None:
+            steps = plan.compute_steps = _compute_steps(self, plan) or ()
+        if not steps:
+            replays.run_plan(self, plan, arguments, variables, returned, uniform_overrides)
+            return
+        runtime = self.runtime
+        hot, bound, dummy = runtime.hot, runtime.bound_buffers, runtime.dummy_buffer
+        sources = (arguments, variables, plan.constants)
+        names = [None] * len(steps)
+        for index, (program, inputs, capacity, out_binding, setters, groups, releases) in enumerate(steps):
+            if runtime.current_program != program:
+                hot.glUseProgram(program)
+                runtime.current_program = program
+            for kind, slot, binding in inputs:
+                name = names[slot] if kind == replays.STEP else sources[kind][slot].gl_name
+                if name is None:
+                    name = dummy
+                if bound.get(binding) != name:
+                    hot.glBindBufferBase(_SSBO, binding, name)
+                    bound[binding] = name
+            name = names[index] = runtime.acquire_buffer(capacity)
+            buffer = returned.get(index)
+            if buffer is not None:
+                buffer.gl_name = name
+            if bound.get(out_binding) != name:
+                hot.glBindBufferBase(_SSBO, out_binding, name)
+                bound[out_binding] = name
+            overridden = uniform_overrides.get(index)
+            if overridden is None:
+                for setter, location, value in setters:
+                    setter(location, value)
+            else:
+                set_uniforms(hot, overridden)
+            hot.glDispatchCompute(*groups)
+            hot.glMemoryBarrier(_AFTER_DISPATCH_BARRIERS)
+            runtime.progress.submit()
+            for finished, finished_capacity in releases:
+                runtime.release_buffer(names[finished], finished_capacity)
+
     def dispatch(self, compiled, inputs, out, uniforms, groups, layout):
         """On the GL thread: run one program into `out` (a fresh GL object from the pool)."""
         hot = self.runtime.hot
@@ -238,6 +285,23 @@ class GLComputeBackend(GLBackend):
         hot.glDispatchCompute(*groups)
         hot.glMemoryBarrier(_AFTER_DISPATCH_BARRIERS)
         self.runtime.progress.submit()
+
+
+def _compute_steps(backend, plan):
+    """Per step of a replay plan: (program name, [(source kind, slot, binding)], output pool size class, output
+    binding, [(uniform setter, location, value)], groups, [(released step, its size class)]); None where a
+    tensor needs several bindings."""
+    hot = backend.runtime.hot
+    capacities = [capacity_for(words * 4) for words, _ in plan.step_sizes]
+    steps = []
+    for index, (compiled, inputs, uniforms, groups, layout) in enumerate(plan.steps):
+        if any(parts != 1 for _, parts in layout):
+            return None
+        steps.append((compiled.name, [(kind, slot, binding) for (kind, slot), (binding, _) in zip(inputs, layout)],
+                      capacities[index], layout[-1][0],
+                      [(getattr(hot, _UNIFORM_SETTERS[kind]), location, value) for location, kind, value in uniforms],
+                      groups, [(finished, capacities[finished]) for finished in plan.release_after[index]]))
+    return steps
 
 
 class GLFragmentBackend(GLBackend):

@@ -10,6 +10,7 @@ function's outputs become new tensors of their own, so a later replay never over
 from .kernels.random import philox_uniforms
 
 _ARGUMENT, _VARIABLE, _CONSTANT, _STEP = range(4)
+STEP = _STEP
 _PHILOX_NAMES = tuple(philox_uniforms(0, 0))
 
 
@@ -24,7 +25,7 @@ class StepOutput:
 
 
 class ReplayPlan:
-    __slots__ = ("steps", "step_sizes", "release_after", "outputs", "constants", "reseeds")
+    __slots__ = ("steps", "step_sizes", "release_after", "outputs", "constants", "reseeds", "compute_steps")
 
     def __init__(self, steps, step_sizes, release_after, outputs, constants):
         self.steps = steps                  # [(compiled, [(kind, index)], uniforms, groups, layout)]
@@ -33,6 +34,7 @@ class ReplayPlan:
         self.outputs = outputs              # [(kind, index) or None] per output leaf of the function
         self.constants = constants          # buffers the plan keeps alive
         self.reseeds = []                   # [(seed request index, step index, {uniform name: slot})]
+        self.compute_steps = None           # the compute path's prepared steps (backend.py), once built
 
 
 def find_reseeds(records, seed_pairs):
