@@ -120,3 +120,20 @@ def test_exit_with_many_live_gl_tensors_does_not_hang(gl_backend):
 def test_vertex_shader_passes_the_reference_compiler():
     from engine.backends.gl.runtime import validate_with_glslang
     validate_with_glslang(programs.VERTEX_SOURCE, "vert")
+
+
+def test_callers_wait_while_the_gl_thread_is_a_full_queue_behind():
+    from engine.backends.gl import worker
+    gl_thread = worker.GLThread(lambda: None, name="test-queue")
+    release = threading.Event()
+    ran = []
+    gl_thread.submit(release.wait)
+    producer = threading.Thread(target=lambda: [gl_thread.submit(ran.append, n) for n in range(worker.MAX_QUEUED + 50)])
+    producer.start()
+    producer.join(timeout=2.0)
+    assert producer.is_alive(), "a caller ran more than MAX_QUEUED commands ahead"
+    assert gl_thread._queue.qsize() <= worker.MAX_QUEUED
+    release.set()
+    producer.join(timeout=30.0)
+    assert gl_thread.call(len, ran) == worker.MAX_QUEUED + 50
+    assert ran == list(range(worker.MAX_QUEUED + 50))

@@ -7,12 +7,17 @@ between commands, so no caller ever blocks on the GPU unless it asks to.
 import queue
 import sys
 import threading
+import time
 from concurrent.futures import Future
 
 _IDLE_POLL_SECONDS = 0.0005
 # Callers may run this many commands ahead of the GL thread; past that, submit waits.
 # This bounds the memory held by queued work (each command keeps its buffers alive).
 MAX_QUEUED = 256
+# How long a caller sleeps between looks at a full queue. A semaphore would wake it sooner, but costs every
+# command two Python-level lock operations (about 10 us of the ~50 us an eager op costs); a full queue means
+# the GPU is far behind anyway.
+_FULL_QUEUE_POLL_SECONDS = 0.0001
 
 
 class GLThread:
@@ -21,7 +26,6 @@ class GLThread:
         `on_idle()` runs on it whenever it has run every queued command."""
         self._on_idle = on_idle
         self._queue = queue.SimpleQueue()
-        self._slots = threading.BoundedSemaphore(MAX_QUEUED)
         self._pending_fences = []   # (poll() -> bool, finish())
         self._thread = threading.Thread(target=self._main, args=(setup,), name=name, daemon=True)
         self._started = Future()
@@ -44,11 +48,10 @@ class GLThread:
         if threading.get_ident() == self._thread.ident:
             fn(*args)
             return
-        if sys.is_finalizing() or not self._thread.is_alive():
+        if not self._room():
             # The interpreter is exiting and has stopped the GL thread: nothing would run this
-            # (tensors released at exit), and once the queue is full, waiting would hang the exit.
+            # (tensors released at exit), and waiting for room would hang the exit.
             return
-        self._slots.acquire()
         self._queue.put((fn, args, None))
 
     def call(self, fn, *args):
@@ -56,9 +59,17 @@ class GLThread:
         if self.on_thread():
             return fn(*args)
         future = Future()
-        self._slots.acquire()
+        self._room()
         self._queue.put((fn, args, future))
         return future.result()
+
+    def _room(self):
+        """Wait until the queue holds fewer than MAX_QUEUED commands; False if the GL thread has stopped."""
+        while self._queue.qsize() >= MAX_QUEUED:
+            if sys.is_finalizing() or not self._thread.is_alive():
+                return False
+            time.sleep(_FULL_QUEUE_POLL_SECONDS)
+        return not sys.is_finalizing()
 
     def watch_fence(self, poll, finish):
         """On the GL thread: run finish() once poll() says the GPU got there."""
@@ -81,7 +92,6 @@ class GLThread:
                 self._poll_fences()
                 continue
             fn, args, future = item
-            self._slots.release()
             if future is None:
                 try:
                     fn(*args)
