@@ -8,11 +8,12 @@ TF.js is installed by npm into bench/tfjs (git-ignored). A missing peer shows as
 
     python bench/train.py            # also: --quick (fewer steps)
 
-Our engine runs in child processes, once with numpy's default BLAS threads and once with one: on a
-busy machine OpenBLAS's spinning threads can cost the cpu backend several times its speed. With one BLAS
-thread the cpu backend runs its convolution and pooling kernels in blocks on threads of its own; beside a
-multi-threaded BLAS it leaves the cores to BLAS. The load average is printed before and after the run, since
-other work on the machine moves every column.
+Our engine runs in child processes, once with no BLAS thread setting in the environment and once with one
+BLAS thread asked for: on a busy machine OpenBLAS's spinning threads can cost the cpu backend several times its
+speed. With neither setting the cpu backend takes numpy's BLAS down to one thread itself (threadpoolctl) and
+runs its kernels in blocks on threads of its own, as with one; beside a BLAS that the environment gives several
+threads it leaves the cores to BLAS. The load average is printed before and after the run, since other work on
+the machine moves every column.
 """
 import json
 import os

@@ -103,12 +103,12 @@ def test_blocks_cover_the_output_once_and_are_contiguous(cpu, monkeypatch):
             np.testing.assert_array_equal(covered, 1)
 
 
-@pytest.mark.parametrize("environ,one_thread", [
-    ({}, False), ({"OPENBLAS_NUM_THREADS": "1"}, True), ({"OMP_NUM_THREADS": "1"}, True),
-    ({"OPENBLAS_NUM_THREADS": "4", "OMP_NUM_THREADS": "1"}, False), ({"MKL_NUM_THREADS": " 1 "}, True),
-    ({"OMP_NUM_THREADS": "2"}, False), ({"OPENBLAS_NUM_THREADS": ""}, False)])
-def test_blas_threads_are_read_from_the_environment(environ, one_thread):
-    assert cpu_conv._blas_on_one_thread(environ) is one_thread
+@pytest.mark.parametrize("environ,requested", [
+    ({}, None), ({"OPENBLAS_NUM_THREADS": "1"}, "1"), ({"OMP_NUM_THREADS": "1"}, "1"),
+    ({"OPENBLAS_NUM_THREADS": "4", "OMP_NUM_THREADS": "1"}, "4"), ({"MKL_NUM_THREADS": " 1 "}, "1"),
+    ({"OMP_NUM_THREADS": "2"}, "2"), ({"OPENBLAS_NUM_THREADS": ""}, None)])
+def test_blas_threads_are_read_from_the_environment(environ, requested):
+    assert cpu_conv._blas_threads_requested(environ) == requested
 
 
 def test_blocks_stay_on_the_calling_thread_beside_a_threaded_blas(cpu, monkeypatch):

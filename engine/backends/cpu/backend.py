@@ -7,6 +7,7 @@ from ...dtypes import from_numpy
 from ...errors import BackendError
 from ...tensor import Tensor
 from ..base import Backend, DataBuffer
+from .conv import own_blas_threads
 from .kernel import KERNELS
 
 
@@ -43,6 +44,7 @@ class CpuBackend(Backend):
         super().__init__()
         self.kernels = KERNELS
         _keep_large_allocations_mapped()
+        own_blas_threads()
 
     def describe(self):
         return {"device": "CPU (numpy " + np.__version__ + ")"}

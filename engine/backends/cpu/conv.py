@@ -11,11 +11,13 @@ one sample) that run on all cores: numpy releases the GIL in BLAS, copies and
 ufuncs. Depthwise and pooling kernels live in depthwise.py and pool.py.
 """
 import itertools
+import math
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+import threadpoolctl
 from numpy.lib.stride_tricks import as_strided
 
 from .kernel import cpu_kernel
@@ -33,7 +35,7 @@ class _Scratch(threading.local):
 _scratch = _Scratch()
 
 
-def _scratch_buffer(size):
+def scratch_buffer(size):
     """A float32 work array reused across calls on this thread.
 
     Freeing and reallocating multi-MiB arrays on every call costs page faults
@@ -49,13 +51,13 @@ def _scratch_buffer(size):
 _PARALLEL_WORK = 1 << 20
 
 
-def _blas_on_one_thread(environ):
-    """Whether numpy's BLAS was started on one thread: OpenBLAS, MKL and Accelerate read these variables when
-    numpy loads them, their own before OMP_NUM_THREADS."""
+def _blas_threads_requested(environ):
+    """The BLAS thread count the environment asks for (a string), or None where it names none: OpenBLAS, MKL and
+    Accelerate read these variables when numpy loads them, their own before OMP_NUM_THREADS."""
     for name in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "OMP_NUM_THREADS"):
         if environ.get(name, "").strip():
-            return environ[name].strip() == "1"
-    return False
+            return environ[name].strip()
+    return None
 
 
 class _Pool:
@@ -68,8 +70,8 @@ class _Pool:
         self.workers = os.cpu_count() or 1
         # A multi-threaded BLAS runs each product on all cores itself, and its idle threads spin for a while
         # after each: threads of ours beside them would take the cores from each other (bench/train.py's CNN
-        # on 2 cores with OpenBLAS's default threads: 5-8% slower with ours than without).
-        self.blas_threaded = not _blas_on_one_thread(os.environ)
+        # on 2 cores with OpenBLAS's default threads: 5-8% slower with ours than without). See own_blas_threads.
+        self.blas_threaded = _blas_threads_requested(os.environ) != "1"
 
     def map(self, fn, parts):
         """[fn(part) for part in parts]. The calling thread and the pool's threads take the parts one at a time
@@ -98,6 +100,16 @@ class _Pool:
 
 
 _pool = _Pool()
+
+
+def own_blas_threads():
+    """When the cpu backend starts: run numpy's BLAS on one thread and the kernels' blocks on all cores, unless the
+    environment names a BLAS thread count (the user's choice wins). Big products are split over the pool instead
+    (see matmul): on 2 cores, [401408, 32] x [32, 16] took 88 ms on OpenBLAS's 2 threads and 11-13 ms in blocks on
+    ours. This limits BLAS for the whole process, as OMP_NUM_THREADS=1 would."""
+    if _blas_threads_requested(os.environ) is None:
+        threadpoolctl.threadpool_limits(limits=1, user_api="blas")
+        _pool.blas_threaded = False
 
 
 def _split(n, parts):
@@ -150,6 +162,44 @@ def split_rows(a, operations):
 def map_parts(fn, parts):
     """[fn(part) for part in parts], on the pool's threads and the calling one."""
     return _pool.map(fn, parts)
+
+
+# Products split over the pool give each thread at least this many rows (or summed terms): below it, BLAS's own
+# blocking loses more than a second core gains.
+_MIN_PART = 32
+# A product of fewer multiply-adds (about 0.6 ms on one core here) runs whole on the calling thread: waking a pool
+# thread takes 30-180 us on this 2-core VM, and split products of a few million multiply-adds lost more than they
+# gained (bench/train.py's MLP, 32x784x128 products, on a busy machine: 8,300 samples/s split in two, 13,700 whole).
+_PARALLEL_PRODUCT = 1 << 25
+
+
+def matmul(a, b):
+    """np.matmul(a, b) on all cores where BLAS runs on one thread (see _Pool): big products are cut into blocks
+    of a's rows, or, for a product of few rows and a long inner dimension (a filter gradient), into blocks of that
+    dimension whose products are summed."""
+    if (a.ndim < 2 or b.ndim < 2 or a.dtype != np.float32 or b.dtype != np.float32 or _pool.blas_threaded
+            or _pool.workers == 1):
+        return np.matmul(a, b)
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    rows, depth, columns = a.shape[-2], a.shape[-1], b.shape[-1]
+    if math.prod(batch) * rows * depth * columns < _PARALLEL_PRODUCT:
+        return np.matmul(a, b)
+    if rows >= 2 * _MIN_PART:
+        out = np.empty(batch + (rows, columns), np.float32)
+        parts = _split(rows, min(_pool.workers, rows // _MIN_PART))
+        _pool.map(lambda part: np.matmul(a[..., part, :], b, out=out[..., part, :]), parts)
+        return out
+    if a.ndim == b.ndim == 2 and depth >= 2 * _MIN_PART:
+        parts = _split(depth, min(_pool.workers, depth // _MIN_PART))
+        return sum(_pool.map(lambda part: np.matmul(a[:, part], b[part]), parts))
+    return np.matmul(a, b)
+
+
+def map_blocks(fn, blocks, work):
+    """[fn(block) for block in blocks], on all cores when `work` is large; for kernels without BLAS products."""
+    if work < _PARALLEL_WORK or _pool.workers == 1 or len(blocks) < 2:
+        return [fn(block) for block in blocks]
+    return _pool.map(fn, blocks)
 
 
 def float32(a):
@@ -242,7 +292,7 @@ def _im2col_blocks(xp, out_hw, kh, kw, strides, dilations):
     depth = kh * kw * c
     for samples, rows in _row_blocks(n, oh, ow * depth):
         windows = _windows(xp[samples], rows, ow, kh, kw, strides, dilations)
-        cols = _scratch_buffer(windows.size).reshape(windows.shape)
+        cols = scratch_buffer(windows.size).reshape(windows.shape)
         np.copyto(cols, windows)
         yield samples, rows, cols.reshape(-1, depth)
 
@@ -314,7 +364,7 @@ def _correlate_few_channels(xp, weights, out, kh, kw, strides, dilations):
 def conv2d(x, filters, *, strides, pads, dilations):
     kh, kw, c, out_c = filters.shape
     if _is_pointwise(kh, kw, strides, pads):
-        out = np.matmul(float32(x).reshape(-1, c), float32(filters).reshape(c, out_c))
+        out = matmul(float32(x).reshape(-1, c), float32(filters).reshape(c, out_c))
         return out.reshape(*x.shape[:3], out_c).astype(x.dtype, copy=False)
     return _correlate(padded(np.asarray(x, np.float32), pads), filters, strides, dilations).astype(x.dtype, copy=False)
 
@@ -323,7 +373,7 @@ def conv2d(x, filters, *, strides, pads, dilations):
 def conv2d_backprop_input(dy, filters, *, input_shape, strides, pads, dilations):
     kh, kw, c, out_c = filters.shape
     if _is_pointwise(kh, kw, strides, pads):
-        out = np.matmul(float32(dy).reshape(-1, out_c), float32(filters).reshape(c, out_c).T)
+        out = matmul(float32(dy).reshape(-1, out_c), float32(filters).reshape(c, out_c).T)
         return out.reshape(input_shape).astype(dy.dtype, copy=False)
     # At stride 1 the gradient is the correlation of the padded output gradient with the filter flipped in space
     # and transposed; its im2col has `out_c` channels, so it beats adding per-tap products only when c >= out_c.
@@ -355,7 +405,7 @@ def conv2d_backprop_filter(x, dy, *, filter_shape, strides, pads, dilations):
     kh, kw, c, out_c = filter_shape
     dy32 = float32(dy)
     if _is_pointwise(kh, kw, strides, pads):
-        dw = np.matmul(float32(x).reshape(-1, c).T, dy32.reshape(-1, out_c))
+        dw = matmul(float32(x).reshape(-1, c).T, dy32.reshape(-1, out_c))
         return dw.reshape(filter_shape).astype(x.dtype, copy=False)
     xp = padded(np.asarray(x, np.float32), pads)
 
