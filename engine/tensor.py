@@ -227,6 +227,11 @@ class Variable(Tensor):
             trace.saw_assignment(self)
         return self
 
+    def adopt_buffer(self, buffer):
+        """Take `buffer` as the new value without checks: a tf.function replay's assignment, whose shape, dtype and
+        backend were checked when the trace was made (engine/tracing.py)."""
+        self._buffer = buffer
+
     def assign(self, value, read_value=True):
         with runtime.no_recording():
             self._set(value, "assign")

@@ -135,11 +135,15 @@ class Function:
         return (runtime.current_backend().name, signature), tensors
 
     def __call__(self, *args, **kwargs):
-        args, kwargs = _converted(args, kwargs)
+        flat = nest.flatten((list(args), kwargs))
+        if any(isinstance(leaf, np.ndarray) for leaf in flat):
+            args, kwargs = _converted(args, kwargs)
+            flat = nest.flatten((list(args), kwargs))
         backend = runtime.current_backend()
         if not getattr(backend, "can_replay", False) or runtime.active_tapes() or runtime.current_trace():
             return self.python_function(*args, **kwargs)
-        key, tensors = self._key(args, kwargs)
+        signature, tensors = _signature(flat)
+        key = (backend.name, signature)
         plan = self._plans.get(key)
         if plan is None:
             return self._trace(key, backend, tensors, args, kwargs)
@@ -157,7 +161,7 @@ class Function:
         seed_pairs = [random_ops.stateful_seed_pair(*request) for request in plan.seed_requests]
         buffers = backend.replay(plan.replay, arguments, [variable.buffer for variable in variables], seed_pairs)
         for variable, buffer in zip(assigned, buffers[len(plan.outputs):]):
-            variable.assign(Tensor(buffer, tuple(variable.shape), variable.dtype))
+            variable.adopt_buffer(buffer)
         static = iter(plan.static_leaves)
         leaves = [next(static) if spec is None else Tensor(buffer, spec[0], spec[1])
                   for spec, buffer in zip(plan.outputs, buffers)]
