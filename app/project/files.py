@@ -213,7 +213,7 @@ def _target_path(path):
 
 
 def _save_error(path, exc):
-    return ProjectSaveError(f"{path}: could not save ({exc.strerror or exc}); the previous file is unchanged")
+    return ProjectSaveError(f"{path}: {exc.strerror or exc}; the previous file is unchanged")
 
 
 def _replace(temp, path):
