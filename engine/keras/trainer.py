@@ -43,8 +43,8 @@ class _TrainerState:
         self.step_variables = None
         self.step_loss_sources = None
         self.run_eagerly = False
-        self.train_function = None
-        self.test_function = None
+        self.steps_per_execution = 1
+        self.step_functions = {}   # "train", "test", "train_group" -> the tf.function calling that step
 
 
 class Trainer:
@@ -63,8 +63,13 @@ class Trainer:
 
         Unless `run_eagerly`, fit, evaluate and the *_on_batch methods call `train_step` and `test_step`
         through tf.function: on the GL backends each batch shape is traced once and replayed after that.
-        `steps_per_execution`, `jit_compile` and `auto_scale_loss` are accepted for Keras compatibility.
+        fit runs `steps_per_execution` training steps per call (one replay; batch callbacks then come once per
+        call, as in Keras). `jit_compile` and `auto_scale_loss` are accepted for Keras compatibility.
         """
+        if isinstance(steps_per_execution, bool) or not isinstance(steps_per_execution, int) \
+                or steps_per_execution < 1:
+            raise InvalidArgumentError(f"compile: steps_per_execution must be a positive integer, "
+                                       f"got {steps_per_execution!r}")
         optimizer = optimizers_module.get(optimizer)
         if optimizer is None:
             raise InvalidArgumentError("compile: an optimizer is required")
@@ -76,6 +81,7 @@ class Trainer:
         self.optimizer = optimizer
         self._trainer_state = _TrainerState(objectives, loss, loss_weights, metrics, weighted_metrics)
         self._trainer_state.run_eagerly = bool(run_eagerly)
+        self._trainer_state.steps_per_execution = steps_per_execution
         self.compiled = True
         self.stop_training = False
 
@@ -133,7 +139,7 @@ class Trainer:
             "metrics": serialize_compile_value(state.metrics),
             "weighted_metrics": serialize_compile_value(state.weighted_metrics),
             "run_eagerly": False,
-            "steps_per_execution": 1,
+            "steps_per_execution": state.steps_per_execution,
             "jit_compile": False,
         }
 
@@ -225,16 +231,20 @@ class Trainer:
             objectives.update_metrics(loss, per_output, _batch_size(x), *flat)
 
     def _step_function(self, kind):
-        """train_step or test_step, through a tf.function kept until the next compile (see compile)."""
+        """train_step, test_step or _train_group, through a tf.function kept until the next compile."""
         state = self._trainer_state
-        step = getattr(self, f"{kind}_step")
+        step = {"train": self.train_step, "test": self.test_step, "train_group": self._train_group}[kind]
         if state.run_eagerly:
             return step
-        function = getattr(state, f"{kind}_function")
+        function = state.step_functions.get(kind)
         if function is None:
-            function = tracing.function(step)
-            setattr(state, f"{kind}_function", function)
+            function = state.step_functions[kind] = tracing.function(step)
         return function
+
+    def _train_group(self, batches):
+        """steps_per_execution training steps in one call (see compile)."""
+        for batch in batches:
+            self.train_step(batch)
 
     def _model_losses(self):
         """`self.losses`; inside fit() without re-walking the layer tree each step, unless a subclass
@@ -348,17 +358,30 @@ class Trainer:
     def _run_epoch(self, iterator, callback_list):
         wants_begin = callback_list.wants_batch_begin("train")
         wants_logs = callback_list.wants_batch_logs("train")
-        train_function = self._step_function("train")
+        per_call = 1 if self._trainer_state.run_eagerly else self._trainer_state.steps_per_execution
+        run = self._step_function("train") if per_call == 1 else self._step_function("train_group")
         steps_run = 0
+        group, first_step = [], 0
         for step, batch in iterator.epoch():
-            if wants_begin:
-                callback_list.on_train_batch_begin(step)
-            train_function(batch)
-            steps_run += 1
+            if not group:
+                first_step = step
+                if wants_begin:
+                    callback_list.on_train_batch_begin(step)
+            group.append(batch)
+            if len(group) < per_call:
+                continue
+            run(group[0] if per_call == 1 else tuple(group))
+            steps_run += len(group)
+            group = []
             if wants_logs:
                 callback_list.on_train_batch_end(step, self._metric_logs())
             if self.stop_training:
                 break
+        if group:   # the epoch's last, shorter group
+            run(tuple(group))
+            steps_run += len(group)
+            if wants_logs:
+                callback_list.on_train_batch_end(first_step + len(group) - 1, self._metric_logs())
         return steps_run
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,

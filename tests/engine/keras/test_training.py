@@ -303,3 +303,32 @@ def test_fit_on_every_backend_matches_the_cpu_run(backend):
     model.fit(x, y, batch_size=3, epochs=2, shuffle=False, verbose=0)
     # Garbage collection during the second fit may free tensors of the first run, never add any.
     assert tf.memory()["num_tensors"] <= before
+
+
+def test_steps_per_execution_trains_as_one_step_per_call(backend):
+    """Groups of 3 steps (and the epoch's shorter last group) give the weights of one step per call, and the
+    batch callbacks come once per group."""
+    rng = np.random.default_rng(5)
+    x, y = rng.normal(0, 1, (40, 3)).astype(np.float32), rng.integers(0, 4, 40)
+    results = []
+    for steps_per_execution in (1, 3):
+        tf.random.set_seed(9)
+        inputs = K.Input((3,))
+        hidden = K.layers.Dropout(0.3)(K.layers.Dense(8, activation="relu", kernel_initializer=K.initializers.
+                                                      GlorotUniform(seed=1))(inputs))
+        model = K.Model(inputs, K.layers.Dense(4, activation="softmax",
+                                               kernel_initializer=K.initializers.GlorotUniform(seed=2))(hidden))
+        model.compile(K.optimizers.Adam(0.05), "sparse_categorical_crossentropy", metrics=["accuracy"],
+                      steps_per_execution=steps_per_execution)
+        ends = []
+        history = model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0,
+                            callbacks=[K.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: ends.append(batch))])
+        results.append((model.get_weights(), history.history["loss"], ends))
+    (weights_one, loss_one, ends_one), (weights_group, loss_group, ends_group) = results
+    for got, want in zip(weights_group, weights_one):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(loss_group, loss_one, rtol=1e-5)
+    assert ends_one == list(range(10)) * 2
+    assert ends_group == [2, 5, 8, 9] * 2
+    with pytest.raises(InvalidArgumentError, match="steps_per_execution"):
+        model.compile("adam", "mse", steps_per_execution=0)
