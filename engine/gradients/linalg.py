@@ -11,18 +11,24 @@ from .registry import register_gradient
 def _batch_matmul_grad(op, dy):
     # The kernel computes op_a(a) @ op_b(b) with op_x a plain transpose or nothing; conj() makes the
     # same formulas right for complex operands (it is the identity on real ones).
+    # An input connected to nothing the tape watches (a first Dense layer's data) gets no product at all.
     a, b = op.inputs
+    wants_a, wants_b = op.needs_gradient
     flip_a, flip_b = op.attrs["transpose_a"], op.attrs["transpose_b"]
-    a_conj, b_conj = conj(a), conj(b)
-    if flip_a:
-        grad_a = matmul(b_conj, dy, transpose_a=flip_b, transpose_b=True)
-    else:
-        grad_a = matmul(dy, b_conj, transpose_b=not flip_b)
-    if flip_b:
-        grad_b = matmul(dy, a_conj, transpose_a=True, transpose_b=flip_a)
-    else:
-        grad_b = matmul(a_conj, dy, transpose_a=not flip_a)
-    return unbroadcast(grad_a, a.shape), unbroadcast(grad_b, b.shape)
+    grad_a = grad_b = None
+    if wants_a:
+        b_conj = conj(b)
+        if flip_a:
+            grad_a = unbroadcast(matmul(b_conj, dy, transpose_a=flip_b, transpose_b=True), a.shape)
+        else:
+            grad_a = unbroadcast(matmul(dy, b_conj, transpose_b=not flip_b), a.shape)
+    if wants_b:
+        a_conj = conj(a)
+        if flip_b:
+            grad_b = unbroadcast(matmul(dy, a_conj, transpose_a=True, transpose_b=flip_a), b.shape)
+        else:
+            grad_b = unbroadcast(matmul(a_conj, dy, transpose_a=not flip_a), b.shape)
+    return grad_a, grad_b
 
 
 @register_gradient("SpectralNorm")

@@ -149,3 +149,19 @@ def test_inputs_unconnected_to_the_tape_get_no_gradient_work(backend):
     assert "Conv2DBackpropFilter" in info.kernel_names
     assert "Conv2DBackpropInput" not in info.kernel_names
     assert info.result.shape == (3, 3, 2, 4)
+
+
+def test_a_product_with_data_computes_only_the_weights_gradient(backend):
+    data = tf.constant(np.arange(6, dtype=np.float32).reshape(2, 3))
+    weights = tf.Variable(np.ones((3, 4), np.float32))
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(tf.matmul(data, weights))
+    info = tf.profile(lambda: tape.gradient(loss, weights))
+    assert info.kernel_names.count("BatchMatMul") == 1
+    np.testing.assert_allclose(info.result.numpy(), np.repeat(data.numpy().sum(0)[:, None], 4, axis=1))
+    with tf.GradientTape() as tape:
+        tape.watch(data)
+        loss = tf.reduce_sum(tf.matmul(data, weights))
+    data_grad, weights_grad = tape.gradient(loss, [data, weights])
+    np.testing.assert_allclose(data_grad.numpy(), np.full((2, 3), 4.0))
+    np.testing.assert_allclose(weights_grad.numpy(), np.repeat(data.numpy().sum(0)[:, None], 4, axis=1))
