@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import engine as tf
+from tests.conftest import BACKENDS
 from tests.engine.opcheck import check_op
 
 RNG = np.random.default_rng(3)
@@ -139,17 +140,15 @@ def _sweep_tiles():
     return VARIANTS
 
 
-@pytest.fixture
-def compute_path(backend):
-    """Tiles exist only on the compute path: on other backends these tests have nothing to check."""
-    if backend != "gl-compute":
-        pytest.skip("a tile of the compute path's tuned shader")
-    return backend
+# Tiles exist only on the compute path: these tests run there alone (on llvmpipe in CI).
+on_compute_path = pytest.mark.parametrize("backend", [name for name in BACKENDS if name == "gl-compute"],
+                                          indirect=True)
 
 
+@on_compute_path
 @pytest.mark.parametrize("transposed", [False, True])
 @pytest.mark.parametrize("tile", _sweep_tiles(), ids=str)
-def test_every_sweep_tile(compute_path, monkeypatch, tile, transposed):
+def test_every_sweep_tile(backend, monkeypatch, tile, transposed):
     """Each tile bench/matmul_sweep.py times, on 2 x 2 tiles with ragged edges and 3 K-slices (the last partial).
     Plain operands and both transposed together cover each operand's two load paths."""
     from engine.backends.gl.kernels import matmul
@@ -165,7 +164,8 @@ def test_every_sweep_tile(compute_path, monkeypatch, tile, transposed):
     ((2, 3, 70, 40), (40, 68), False, False),     # b broadcast over a's batch, ragged tiles, 3 K-slices
     ((40, 70), (3, 68, 40), True, True),          # a broadcast over b's batch
 ])
-def test_split_slices_on_batched_products(compute_path, monkeypatch, a_shape, b_shape, transpose_a, transpose_b):
+@on_compute_path
+def test_split_slices_on_batched_products(backend, monkeypatch, a_shape, b_shape, transpose_a, transpose_b):
     """KSPLIT = 4: each workgroup's 4 groups add up their sums in 4 rounds through shared memory (2 rows each)."""
     from engine.backends.gl.kernels import matmul
     monkeypatch.setattr(matmul, "forced_tile", matmul.Tile(64, 64, 16, 8, 8, 4))
@@ -174,8 +174,9 @@ def test_split_slices_on_batched_products(compute_path, monkeypatch, a_shape, b_
              rtol=1e-4, atol=1e-5)
 
 
+@on_compute_path
 @pytest.mark.parametrize("tile", [(256, 128, 8, 16, 8), (64, 64, 16, 8, 8, 4)], ids=["256x128x8", "64x64x16_k4"])
-def test_tuned_shader_stores_through_the_fused_epilogue(compute_path, monkeypatch, tile):
+def test_tuned_shader_stores_through_the_fused_epilogue(backend, monkeypatch, tile):
     """A tf.function replay folds the batch norm and the ReLU that read the product into its stores (fusion.py);
     n = 36 leaves a ragged column tile, whose missing column quads load no batch norm parameters."""
     from engine.backends.gl.kernels import matmul
@@ -193,10 +194,11 @@ def test_tuned_shader_stores_through_the_fused_epilogue(compute_path, monkeypatc
     assert fast.dispatch_count(x) == 1
 
 
+@on_compute_path
 @pytest.mark.parametrize("tile", [(128, 128, 16, 8, 6),       # TN not a multiple of 4
                                   (64, 64, 16, 8, 8, 3)],      # KSPLIT not dividing BK
                          ids=["tn6", "ksplit3"])
-def test_a_tile_the_shader_cannot_take_fails_to_compile(compute_path, monkeypatch, tile):
+def test_a_tile_the_shader_cannot_take_fails_to_compile(backend, monkeypatch, tile):
     from engine.backends.gl.kernels import matmul
     from engine.errors import BackendError
     monkeypatch.setattr(matmul, "forced_tile", matmul.Tile(*tile))
