@@ -216,10 +216,7 @@ class GLComputeBackend(GLBackend):
     def _bind(self, buffer, first, parts):
         hot, bound = self.runtime.hot, self.runtime.bound_buffers
         if parts == 1:
-            name = buffer.gl_name if buffer.gl_name is not None else self.runtime.dummy_buffer
-            if bound.get(first) != name:   # GL names are never deleted, so a remembered binding stays valid
-                hot.glBindBufferBase(_SSBO, first, name)
-                bound[first] = name
+            _bind_whole(self.runtime, first, buffer.gl_name)
             return
         part_bytes = programs.PART_WORDS * 4
         for part in range(parts):
@@ -238,27 +235,18 @@ class GLComputeBackend(GLBackend):
             replays.run_plan(self, plan, arguments, variables, returned, uniform_overrides)
             return
         runtime = self.runtime
-        hot, bound, dummy = runtime.hot, runtime.bound_buffers, runtime.dummy_buffer
+        hot = runtime.hot
         sources = (arguments, variables, plan.constants)
         names = [None] * len(steps)
         for index, (program, inputs, capacity, out_binding, setters, groups, releases) in enumerate(steps):
-            if runtime.current_program != program:
-                hot.glUseProgram(program)
-                runtime.current_program = program
+            _use_program(runtime, program)
             for kind, slot, binding in inputs:
-                name = names[slot] if kind == replays.STEP else sources[kind][slot].gl_name
-                if name is None:
-                    name = dummy
-                if bound.get(binding) != name:
-                    hot.glBindBufferBase(_SSBO, binding, name)
-                    bound[binding] = name
+                _bind_whole(runtime, binding, names[slot] if kind == replays.STEP else sources[kind][slot].gl_name)
             name = names[index] = runtime.acquire_buffer(capacity)
             buffer = returned.get(index)
             if buffer is not None:
                 buffer.gl_name = name
-            if bound.get(out_binding) != name:
-                hot.glBindBufferBase(_SSBO, out_binding, name)
-                bound[out_binding] = name
+            _bind_whole(runtime, out_binding, name)
             overridden = uniform_overrides.get(index)
             if overridden is None:
                 for setter, location, value in setters:
@@ -274,9 +262,7 @@ class GLComputeBackend(GLBackend):
     def dispatch(self, compiled, inputs, out, uniforms, groups, layout):
         """On the GL thread: run one program into `out` (a fresh GL object from the pool)."""
         hot = self.runtime.hot
-        if self.runtime.current_program != compiled.name:
-            hot.glUseProgram(compiled.name)
-            self.runtime.current_program = compiled.name
+        _use_program(self.runtime, compiled.name)
         for buffer, (first, parts) in zip(inputs, layout):
             self._bind(buffer, first, parts)
         out.gl_name = self.runtime.acquire_buffer(capacity_for(out.words * 4))
@@ -285,6 +271,21 @@ class GLComputeBackend(GLBackend):
         hot.glDispatchCompute(*groups)
         hot.glMemoryBarrier(_AFTER_DISPATCH_BARRIERS)
         self.runtime.progress.submit()
+
+
+def _use_program(runtime, name):
+    if runtime.current_program != name:
+        runtime.hot.glUseProgram(name)
+        runtime.current_program = name
+
+
+def _bind_whole(runtime, binding, name):
+    """Bind SSBO `name` (None: a tensor with no words, given the dummy buffer) whole at `binding`."""
+    if name is None:
+        name = runtime.dummy_buffer
+    if runtime.bound_buffers.get(binding) != name:   # GL names are never deleted, so a remembered binding stays valid
+        runtime.hot.glBindBufferBase(_SSBO, binding, name)
+        runtime.bound_buffers[binding] = name
 
 
 def _compute_steps(backend, plan):
@@ -357,9 +358,7 @@ class GLFragmentBackend(GLBackend):
         hot.glBindFramebuffer(GL.GL_FRAMEBUFFER, self.runtime.framebuffer)
         hot.glFramebufferTexture2D(GL.GL_FRAMEBUFFER, GL.GL_COLOR_ATTACHMENT0, GL.GL_TEXTURE_2D, out.gl_name, 0)
         hot.glViewport(0, 0, extent[0], extent[1])
-        if self.runtime.current_program != compiled.name:
-            hot.glUseProgram(compiled.name)
-            self.runtime.current_program = compiled.name
+        _use_program(self.runtime, compiled.name)
         for unit, buffer in enumerate(inputs):
             hot.glActiveTexture(GL.GL_TEXTURE0 + unit)
             hot.glBindTexture(GL.GL_TEXTURE_2D,

@@ -9,8 +9,7 @@ function's outputs become new tensors of their own, so a later replay never over
 """
 from .kernels.random import philox_uniforms
 
-_ARGUMENT, _VARIABLE, _CONSTANT, _STEP = range(4)
-STEP = _STEP
+_ARGUMENT, _VARIABLE, _CONSTANT, STEP = range(4)
 _PHILOX_NAMES = tuple(philox_uniforms(0, 0))
 
 
@@ -86,7 +85,7 @@ def build_plan(records, traced_variables, argument_buffers, output_buffers):
     def locate(buffer):
         key = id(buffer)
         if key in produced:
-            return _STEP, produced[key]
+            return STEP, produced[key]
         if key in arguments:
             return _ARGUMENT, arguments[key]
         if key in traced_variables:
@@ -103,13 +102,13 @@ def build_plan(records, traced_variables, argument_buffers, output_buffers):
     for compiled, inputs, out, uniforms, groups, layout, _ in records:
         sources = [locate(buffer) for buffer in inputs]
         for kind, index in sources:
-            if kind == _STEP:
+            if kind == STEP:
                 last_read[index] = len(steps)
         produced[id(out)] = len(steps)
         steps.append((compiled, sources, uniforms, groups, layout))
         step_sizes.append((out.words, out.nbytes))
     outputs = [None if buffer is None else locate(buffer) for buffer in output_buffers]
-    returned = {index for kind, index in filter(None, outputs) if kind == _STEP}
+    returned = {index for kind, index in filter(None, outputs) if kind == STEP}
     release_after = [[] for _ in steps]
     for step in range(len(steps)):
         if step not in returned:
@@ -119,13 +118,13 @@ def build_plan(records, traced_variables, argument_buffers, output_buffers):
 
 def returned_steps(plan):
     """Indices of the steps whose outputs the function returns (each becomes a tensor of the caller's)."""
-    return sorted({index for kind, index in filter(None, plan.outputs) if kind == _STEP})
+    return sorted({index for kind, index in filter(None, plan.outputs) if kind == STEP})
 
 
 def run_plan(backend, plan, arguments, variables, returned, uniform_overrides):
     """On the GL thread: dispatch every step, releasing step outputs once nothing later reads them."""
     sources = (arguments, variables, plan.constants, [None] * len(plan.steps))
-    made = sources[_STEP]
+    made = sources[STEP]
     for index, (compiled, inputs, uniforms, groups, layout) in enumerate(plan.steps):
         out = returned.get(index) or StepOutput(plan.step_sizes[index][0])
         made[index] = out
