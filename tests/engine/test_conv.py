@@ -28,20 +28,31 @@ def ref_pads(padding, sizes, windows, strides, dilations):
     return [tuple(pair) for pair in padding[1:-1]]
 
 
-def ref_conv2d(x, w, strides=(1, 1), padding="VALID", dilations=(1, 1)):
+def ref_conv2d_all(x, w, dy, strides, padding, dilations):
+    """float64 (output, input gradient, filter gradient) of conv2d, as loops over output pixels and taps."""
     (sh, sw), (dh, dw) = strides, dilations
     kh, kw, _, out_c = w.shape
     pads = ref_pads(padding, x.shape[1:3], (kh, kw), strides, dilations)
     xp = np.pad(x, [(0, 0), pads[0], pads[1], (0, 0)])
     oh = (xp.shape[1] - (kh - 1) * dh - 1) // sh + 1
     ow = (xp.shape[2] - (kw - 1) * dw - 1) // sw + 1
-    out = np.zeros((x.shape[0], oh, ow, out_c))
+    y = np.zeros((x.shape[0], oh, ow, out_c))
+    dxp, dfilters = np.zeros_like(xp), np.zeros_like(w)
     for a in range(oh):
         for b in range(ow):
             for i in range(kh):
                 for j in range(kw):
-                    out[:, a, b] += xp[:, a * sh + i * dh, b * sw + j * dw] @ w[i, j]
-    return out
+                    row, col = a * sh + i * dh, b * sw + j * dw
+                    y[:, a, b] += xp[:, row, col] @ w[i, j]
+                    if dy is not None:
+                        dxp[:, row, col] += dy[:, a, b] @ w[i, j].T
+                        dfilters[i, j] += xp[:, row, col].T @ dy[:, a, b]
+    dx = dxp[:, pads[0][0]:pads[0][0] + x.shape[1], pads[1][0]:pads[1][0] + x.shape[2]]
+    return y, dx, dfilters
+
+
+def ref_conv2d(x, w, strides=(1, 1), padding="VALID", dilations=(1, 1)):
+    return ref_conv2d_all(x, w, None, strides, padding, dilations)[0]
 
 
 def ref_depthwise(x, w, strides=(1, 1), padding="VALID", dilations=(1, 1)):

@@ -9,7 +9,7 @@ import pytest
 
 import engine as tf
 from engine.backends.cpu import conv as cpu_conv
-from tests.engine.test_conv import ref_pads
+from tests.engine.test_conv import ref_conv2d_all, ref_pads
 
 RNG = np.random.default_rng(7)
 K = tf.keras
@@ -33,27 +33,6 @@ def _pair(value):
 
 
 # --- convolution ---------------------------------------------------------------------------------
-def ref_conv2d_all(x, w, dy, strides, padding, dilations):
-    """float64 (output, input gradient, filter gradient) of conv2d, as loops over output pixels and taps."""
-    (sh, sw), (dh, dw) = strides, dilations
-    kh, kw, _, out_c = w.shape
-    pads = ref_pads(padding, x.shape[1:3], (kh, kw), strides, dilations)
-    xp = np.pad(x, [(0, 0), pads[0], pads[1], (0, 0)])
-    oh = (xp.shape[1] - (kh - 1) * dh - 1) // sh + 1
-    ow = (xp.shape[2] - (kw - 1) * dw - 1) // sw + 1
-    y = np.zeros((x.shape[0], oh, ow, out_c))
-    dxp, dfilters = np.zeros_like(xp), np.zeros_like(w)
-    for a in range(oh):
-        for b in range(ow):
-            for i in range(kh):
-                for j in range(kw):
-                    row, col = a * sh + i * dh, b * sw + j * dw
-                    y[:, a, b] += xp[:, row, col] @ w[i, j]
-                    if dy is not None:
-                        dxp[:, row, col] += dy[:, a, b] @ w[i, j].T
-                        dfilters[i, j] += xp[:, row, col].T @ dy[:, a, b]
-    dx = dxp[:, pads[0][0]:pads[0][0] + x.shape[1], pads[1][0]:pads[1][0] + x.shape[2]]
-    return y, dx, dfilters
 
 
 CONV_CASES = [
