@@ -4,7 +4,7 @@ import functools
 from ._export import lookup
 from . import nest, runtime
 from .errors import GradientError, InvalidArgumentError
-from .gradients.registry import Op, get_gradient
+from .gradients.registry import Op, get_gradient, takes_missing_gradients
 from .tensor import Tensor, Variable
 
 
@@ -130,7 +130,8 @@ def _backprop(entries, targets, seeds):
         output_grads = [grads.get(t.id) for t in op.outputs]
         if all(g is None for g in output_grads):
             continue
-        output_grads = [g if g is not None else lookup("zeros_like")(t) for g, t in zip(output_grads, op.outputs)]
+        if custom is not None or not takes_missing_gradients(op.name):
+            output_grads = [g if g is not None else lookup("zeros_like")(t) for g, t in zip(output_grads, op.outputs)]
         fn = custom if custom is not None else get_gradient(op.name)
         if fn is None:
             continue

@@ -2,6 +2,8 @@
 // that read the result into this one (engine/backends/gl/fusion.py). Without defines it returns the value:
 //   EPILOGUE_AFFINE  a batch normalization over the last axis (EPILOGUE_CHANNELS long), as nn_batch_norm.glsl
 //                    computes it, from the inputs ep_mean, ep_variance, ep_offset, ep_scale and the uniform epsilon;
+//   EPILOGUE_BIAS    or the addition of a vector over the last axis (EPILOGUE_CHANNELS long), the input ep_bias
+//                    (a layer's bias);
 //   EPILOGUE         an activation function (unary_activation.glsl, unary.glsl) applied after that.
 // Generated programs (program.py) call epilogue(value, flat output index). Hand-written compute shaders store
 // 4 consecutive channels at a time: they load the normalization of those channels once with
@@ -19,13 +21,16 @@ float epilogue(float v, int index) {
     float factor = epilogue_factor(channel);
     v = v * factor + (uintBitsToFloat(ep_offset_word(channel)) - uintBitsToFloat(ep_mean_word(channel)) * factor);
 #endif
+#ifdef EPILOGUE_BIAS
+    v = v + uintBitsToFloat(ep_bias_word(index % EPILOGUE_CHANNELS));
+#endif
 #ifdef EPILOGUE
     v = EPILOGUE(v);
 #endif
     return v;
 }
 
-struct EpilogueQuad { vec4 factor; vec4 shift; };
+struct EpilogueQuad { vec4 factor; vec4 shift; };   // the normalization's, or the bias in shift
 
 EpilogueQuad epilogue_quad(int channel) {
     EpilogueQuad quad;
@@ -36,12 +41,18 @@ EpilogueQuad epilogue_quad(int channel) {
             - uintBitsToFloat(ep_mean_word(channel + k)) * quad.factor[k];
     }
 #endif
+#ifdef EPILOGUE_BIAS
+    for (int k = 0; k < 4; ++k) quad.shift[k] = uintBitsToFloat(ep_bias_word(channel + k));
+#endif
     return quad;
 }
 
 vec4 epilogue(vec4 v, EpilogueQuad quad) {
 #ifdef EPILOGUE_AFFINE
     v = v * quad.factor + quad.shift;
+#endif
+#ifdef EPILOGUE_BIAS
+    v = v + quad.shift;
 #endif
 #ifdef EPILOGUE
     v = vec4(EPILOGUE(v.x), EPILOGUE(v.y), EPILOGUE(v.z), EPILOGUE(v.w));

@@ -5,6 +5,7 @@ gradients use it for the loss and pass any gradient of backprop itself through
 softmax's Jacobian, so second derivatives come out right.
 """
 from ..ops.binary import add, multiply, subtract
+from ..ops.creation import zeros_like
 from ..ops.nn import log_softmax, softmax, stateless_dropout
 from ..ops.reduction import reduce_sum
 from ..ops.shape import expand_dims
@@ -28,22 +29,31 @@ def _log_softmax_grad(op, dy):
     return subtract(dy, multiply(exp(op.outputs[0]), reduce_sum(dy, op.attrs["axis"], keepdims=True)))
 
 
-@register_gradient("SoftmaxCrossEntropyWithLogits")
+def _cross_entropy_logits_grad(op, dloss, dbackprop, axis):
+    """dloss (None when only backprop is used) times backprop, plus dbackprop (None when only the loss is
+    used, as in every loss) through softmax's Jacobian."""
+    logits, backprop = op.inputs[0], op.outputs[1]
+    if dloss is None:
+        dloss = zeros_like(op.outputs[0])
+    dlogits = multiply(expand_dims(dloss, axis), backprop)
+    if dbackprop is not None:
+        dlogits = add(dlogits, _softmax_backward(softmax(logits, axis), dbackprop, axis))
+    return dlogits, dloss
+
+
+@register_gradient("SoftmaxCrossEntropyWithLogits", takes_missing=True)
 def _softmax_cross_entropy_grad(op, dloss, dbackprop):
-    logits = op.inputs[0]
     axis = op.attrs["axis"]
-    dloss = expand_dims(dloss, axis)
-    dlogits = add(multiply(dloss, op.outputs[1]), _softmax_backward(softmax(logits, axis), dbackprop, axis))
-    dlabels = subtract(multiply(dloss, negative(log_softmax(logits, axis))), dbackprop)
+    dlogits, dloss = _cross_entropy_logits_grad(op, dloss, dbackprop, axis)
+    dlabels = multiply(expand_dims(dloss, axis), negative(log_softmax(op.inputs[0], axis)))
+    if dbackprop is not None:
+        dlabels = subtract(dlabels, dbackprop)
     return dlogits, dlabels
 
 
-@register_gradient("SparseSoftmaxCrossEntropyWithLogits")
+@register_gradient("SparseSoftmaxCrossEntropyWithLogits", takes_missing=True)
 def _sparse_softmax_cross_entropy_grad(op, dloss, dbackprop):
-    logits = op.inputs[0]
-    dloss = expand_dims(dloss, -1)
-    dlogits = add(multiply(dloss, op.outputs[1]), _softmax_backward(softmax(logits), dbackprop, logits.ndim - 1))
-    return dlogits, None
+    return _cross_entropy_logits_grad(op, dloss, dbackprop, op.inputs[0].ndim - 1)[0], None
 
 
 @register_gradient("SigmoidCrossEntropyWithLogits")

@@ -7,6 +7,7 @@ from ..errors import GradientError
 
 _GRADIENTS = {}
 _NON_DIFFERENTIABLE = set()
+_TAKES_MISSING = set()   # kernels whose gradient function takes None for an output nothing depends on
 
 
 class Op:
@@ -27,13 +28,22 @@ class Op:
         self.needs_gradient = needs_gradient if needs_gradient is not None else (True,) * len(inputs)
 
 
-def register_gradient(kernel_name):
+def register_gradient(kernel_name, takes_missing=False):
+    """Register fn(op, *output_grads). With takes_missing, an output that nothing downstream depends on
+    gets None instead of zeros, so the function can skip the work it would do for it (as TensorFlow's
+    gradients check IsZero): e.g. the cross-entropy kernels' backprop output, which losses never read."""
     def decorator(fn):
         if kernel_name in _GRADIENTS or kernel_name in _NON_DIFFERENTIABLE:
             raise GradientError(f"a gradient for kernel {kernel_name!r} is already registered")
         _GRADIENTS[kernel_name] = fn
+        if takes_missing:
+            _TAKES_MISSING.add(kernel_name)
         return fn
     return decorator
+
+
+def takes_missing_gradients(kernel_name):
+    return kernel_name in _TAKES_MISSING
 
 
 def not_differentiable(*kernel_names):

@@ -21,3 +21,13 @@ def apply_adam(variable, momentum, velocity, gradient, alpha, decay_1, decay_2, 
             raise InvalidArgumentError(f"apply_adam: {name} must be a scalar, got shape {list(scalar.shape)}")
     return tuple(run_kernel("ApplyAdam", [variable, momentum, velocity, gradient, alpha, decay_1, decay_2, epsilon],
                             {}))
+
+
+def adam_step_size(learning_rate, iterations, beta_1, beta_2):
+    """Adam's step size for the step after `iterations` steps: lr * sqrt(1 - beta_2^t) / (1 - beta_1^t) with
+    t = iterations + 1, in float32 as the unfused ops compute it (beta_k as float32); one kernel instead of
+    eight scalar ops a training step. learning_rate: a float32 scalar; iterations: an int32 scalar."""
+    if learning_rate.shape.rank != 0 or iterations.shape.rank != 0:
+        raise InvalidArgumentError(f"adam_step_size: learning_rate and iterations must be scalars, got shapes "
+                                   f"{list(learning_rate.shape)} and {list(iterations.shape)}")
+    return run_kernel("AdamStepSize", [learning_rate, iterations], {"beta_1": float(beta_1), "beta_2": float(beta_2)})

@@ -1,7 +1,7 @@
 """Adam, AdamW (Adam with Keras 3's decoupled weight decay) and Adamax, Keras 3's update rules."""
 from ..dtypes import float32
 from ..errors import InvalidArgumentError
-from ..ops.training import apply_adam
+from ..ops.training import adam_step_size, apply_adam
 from ..ops.binary import add, divide, maximum, multiply, subtract
 from ..ops.binary import pow as power
 from ..ops.unary import abs as absolute
@@ -31,10 +31,7 @@ class Adam(Optimizer):
         return ("momentum", "velocity", "velocity_hat") if self.amsgrad else ("momentum", "velocity")
 
     def _scalars(self, lr):
-        step = self._local_step()
-        beta_1_power = power(scalar_tensor(self.beta_1), step)
-        beta_2_power = power(scalar_tensor(self.beta_2), step)
-        alpha = divide(multiply(lr, sqrt(subtract(1.0, beta_2_power))), subtract(1.0, beta_1_power))
+        alpha = adam_step_size(lr, self._iterations, self.beta_1, self.beta_2)
         return alpha, scalar_tensor(1 - self.beta_1), scalar_tensor(1 - self.beta_2), scalar_tensor(self.epsilon)
 
     def _update_step(self, gradient, variable, slots, scalars):

@@ -165,3 +165,20 @@ def test_a_product_with_data_computes_only_the_weights_gradient(backend):
     data_grad, weights_grad = tape.gradient(loss, [data, weights])
     np.testing.assert_allclose(data_grad.numpy(), np.full((2, 3), 4.0))
     np.testing.assert_allclose(weights_grad.numpy(), np.repeat(data.numpy().sum(0)[:, None], 4, axis=1))
+
+
+@pytest.mark.parametrize("sparse", [True, False])
+def test_a_cross_entropy_loss_gradient_skips_the_softmax_jacobian_of_its_unused_backprop(backend, sparse):
+    logits_value = np.array([[1.0, -2.0, 0.5], [0.25, 3.0, -1.0]])
+    logits = tf.Variable(logits_value.astype(np.float32))
+    labels_index = np.array([2, 1])
+    labels = np.eye(3)[labels_index]
+    with tf.GradientTape() as tape:
+        if sparse:
+            loss = tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(labels_index, logits))
+        else:
+            loss = tf.reduce_sum(tf.nn.softmax_cross_entropy_with_logits(labels.astype(np.float32), logits))
+    info = tf.profile(lambda: tape.gradient(loss, logits))
+    assert "Softmax" not in info.kernel_names and "ZerosLike" not in info.kernel_names
+    probabilities = np.exp(logits_value) / np.exp(logits_value).sum(1, keepdims=True)
+    np.testing.assert_allclose(info.result.numpy(), probabilities - labels, rtol=1e-5, atol=1e-6)

@@ -232,10 +232,10 @@ def _block_model():
     return model
 
 
-# Dispatches of _block_model's forward: eagerly 16. Each BatchNorm and activation folds into the convolution
-# or product before it, leaving 8: 3 convolutions, Add, mean, 2 products, the bias addition with its ReLU.
-# The fragment path runs the 1 x 1 convolution as a product of whole texels, which takes no epilogue.
-_BLOCK_DISPATCHES = {"gl-compute": 8, "gl-fragment": 9}
+# Dispatches of _block_model's forward: eagerly 16. Each BatchNorm, bias addition and activation folds into
+# the convolution or product before it, leaving 7: 3 convolutions, Add, mean, 2 products. The fragment path
+# runs the 1 x 1 convolution as a product of whole texels, which takes no epilogue.
+_BLOCK_DISPATCHES = {"gl-compute": 7, "gl-fragment": 8}
 
 
 def test_replay_fuses_batch_norms_and_activations_into_the_dispatch_before(backend):
@@ -284,3 +284,43 @@ def test_a_convolution_summed_in_parts_fuses_only_after_the_sum(backend):
     if backend == "gl-compute":
         # The parts, then their sum with the batch norm and the ReLU: the parts are not results yet.
         assert fast.dispatch_count(images) == 2
+
+
+@pytest.mark.parametrize("tuned", [False, True], ids=["default shaders", "tuned matmul"])
+def test_a_bias_addition_and_its_activation_fold_into_the_product_or_convolution_before(backend, tuned,
+                                                                                       monkeypatch):
+    if tuned:   # the shader a GPU picks for large products; llvmpipe runs it only when told to
+        from engine.backends.gl.kernels import matmul
+        monkeypatch.setattr(matmul, "forced_tile", matmul.TUNED_TILES[0])
+    weights = tf.constant(RNG.standard_normal((64, 48)).astype(np.float32))
+    filters = tf.constant(RNG.standard_normal((3, 3, 4, 8)).astype(np.float32))
+    dense_bias, conv_bias = (tf.constant(RNG.standard_normal(n).astype(np.float32)) for n in (48, 8))
+
+    def dense(x):
+        return tf.nn.relu(tf.matmul(x, weights) + dense_bias)
+
+    def conv(x):
+        return tf.nn.sigmoid(tf.nn.conv2d(x, filters, 1, "SAME") + conv_bias)
+
+    for function, shape in ((dense, (32, 64)), (conv, (2, 6, 6, 4))):
+        fast = tf.function(function)
+        x = RNG.standard_normal(shape).astype(np.float32)
+        fast(x)
+        np.testing.assert_allclose(fast(x).numpy(), function(tf.constant(x)).numpy(), rtol=1e-6, atol=1e-6)
+        if backend == "gl-compute":
+            assert fast.dispatch_count(x) == 1
+
+
+def test_dispatches_that_read_only_constants_are_computed_once_at_trace_time(backend):
+    def scaled(x):
+        factor = tf.reduce_sum(tf.fill([4], 0.5))   # 2.0, from two dispatches that read no argument
+        return x * factor + tf.random.uniform([4])
+
+    fast = tf.function(scaled)
+    x = np.arange(4, dtype=np.float32)
+    first, second = fast(x).numpy(), fast(x).numpy()
+    for got in (first, second):
+        assert np.all((got >= 2 * x) & (got < 2 * x + 1))
+    assert not np.array_equal(first, second)   # the random draw is still made on every replay
+    if _replays(backend):
+        assert fast.dispatch_count(x) == 3   # the product, the draw, the sum

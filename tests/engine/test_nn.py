@@ -54,6 +54,18 @@ def test_softmax_family_matches_numpy(backend, name, ref, shape, axis):
         check_grad(lambda t: fn(t, axis=axis), lambda a: ref(a, axis), [x])
 
 
+# Row lengths on both sides of the compute path's layouts: one to 128 rows a workgroup, vec4 rows (multiples
+# of 4) or not, rows that take more than 32 invocations (halved in shared memory first), the longest one-pass
+# row (8192) and one past it; row counts that leave the last workgroup part empty.
+@pytest.mark.parametrize("rows,row_size", [(130, 1), (7, 3), (129, 4), (33, 12), (5, 33), (9, 1000), (3, 1003),
+                                           (5, 2048), (2, 8191), (2, 8192), (2, 8193)])
+@pytest.mark.parametrize("name,ref", [("softmax", _softmax), ("log_softmax", _log_softmax)])
+def test_softmax_family_over_long_and_short_rows(backend, name, ref, rows, row_size):
+    x = np.random.default_rng(rows * row_size).standard_normal((rows, row_size)) * 4
+    x[rows // 2, row_size // 3] = np.nan   # a NaN spreads over its own row alone
+    check_op(getattr(tf.nn, name), ref, [x], check_dtype=tf.float32)
+
+
 @pytest.mark.parametrize("name,ref", [("softmax", _softmax), ("log_softmax", _log_softmax)])
 def test_softmax_family_is_stable_for_large_logits(backend, name, ref):
     x = np.array([[1000.0, 0.0, -1000.0], [1000.0, 999.0, 998.0], [-1000.0, -1001.0, -999.0]])

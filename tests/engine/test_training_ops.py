@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import engine as tf
-from engine.ops.training import apply_adam
+from engine.ops.training import adam_step_size, apply_adam
 from tests.engine.opcheck import check_op
 
 
@@ -43,3 +43,26 @@ def test_apply_adam_rejects_mismatched_shapes(backend):
         apply_adam(z, z, tf.zeros([3]), z, *(tf.constant(1.0),) * 4)
     with pytest.raises(tf.errors.InvalidArgumentError, match=r"alpha must be a scalar"):
         apply_adam(z, z, z, z, tf.zeros([1]), *(tf.constant(1.0),) * 3)
+
+
+@pytest.mark.parametrize("iterations", [0, 1, 9, 999, 100000])
+def test_adam_step_size_matches_numpy_and_the_unfused_ops(backend, iterations):
+    beta_1, beta_2 = 0.9, 0.999
+    learning_rate = tf.constant(np.float32(0.001))
+    got = adam_step_size(learning_rate, tf.constant(np.int32(iterations)), beta_1, beta_2)
+    assert got.dtype is tf.float32 and got.shape == ()
+    beta_1_32, beta_2_32 = (np.float64(np.float32(beta)) for beta in (beta_1, beta_2))
+    t = iterations + 1
+    want = np.float64(np.float32(0.001)) * np.sqrt(1 - beta_2_32 ** t) / (1 - beta_1_32 ** t)
+    # 1 - beta_2^t cancels in float32 for small t: a few 1e-5 relative, as in the unfused ops and in Keras.
+    np.testing.assert_allclose(got.numpy(), want, rtol=5e-5)
+    step = tf.cast(tf.constant(np.int32(iterations)) + 1, tf.float32)
+    unfused = learning_rate * tf.sqrt(1.0 - tf.pow(tf.constant(np.float32(beta_2)), step)) / (
+        1.0 - tf.pow(tf.constant(np.float32(beta_1)), step))
+    # Equal bits but where a GPU compiler contracts 1 - beta^t differently in one program than in two.
+    np.testing.assert_allclose(got.numpy(), unfused.numpy(), rtol=0 if backend == "cpu" else 5e-5)
+
+
+def test_adam_step_size_rejects_tensors_that_are_not_scalars(backend):
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"must be scalars"):
+        adam_step_size(tf.constant([0.1]), tf.constant(np.int32(0)), 0.9, 0.999)

@@ -11,3 +11,13 @@ def apply_adam(variable, momentum, velocity, gradient, alpha, decay_1, decay_2, 
         velocity = velocity + (np.square(gradient) - velocity) * decay_2
         variable = variable - (momentum * alpha) / (np.sqrt(velocity) + epsilon)
     return variable.astype(np.float32), momentum.astype(np.float32), velocity.astype(np.float32)
+
+
+@cpu_kernel("AdamStepSize")
+def adam_step_size(learning_rate, iterations, *, beta_1, beta_2):
+    step = (iterations + 1).astype(np.float32)
+    one = np.float32(1.0)
+    with np.errstate(all="ignore"):
+        correction_1 = one - np.power(np.float32(beta_1), step)
+        correction_2 = one - np.power(np.float32(beta_2), step)
+        return np.asarray(learning_rate * np.sqrt(correction_2) / correction_1, np.float32)

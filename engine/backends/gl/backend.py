@@ -128,9 +128,8 @@ class GLBackend(Backend):
     # --- tf.function replays -----------------------------------------------------------------
     def make_replay_plan(self, trace, argument_buffers, output_buffers):
         records = fusion.fuse(self, trace.steps, {id(buffer) for buffer in output_buffers if buffer is not None})
-        plan, variables = replays.build_plan(records, trace.variables, argument_buffers, output_buffers)
-        plan.reseeds = replays.find_reseeds(records, [pair for _, pair in trace.seed_requests])
-        return plan, variables
+        return replays.build_plan(records, trace.variables, argument_buffers, output_buffers,
+                                  [pair for _, pair in trace.seed_requests])
 
     def replay(self, plan, arguments, variables, seed_pairs):
         """Queue a whole recorded trace as one GL-thread command, its random ops drawing `seed_pairs`; returns

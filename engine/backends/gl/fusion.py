@@ -6,11 +6,13 @@ intermediate result, so a result that exactly one later dispatch reads, and that
 outside the trace sees, need not be stored at all when that reader is
 - an activation (a unary elementwise kernel: Relu, Relu6, Sigmoid, Tanh, Exp...), or
 - a batch normalization over the last axis (FusedBatchNorm), whose four parameter vectors become
-  extra inputs of the producer:
+  extra inputs of the producer, or
+- the addition of a vector over the last axis (a Dense or convolution layer's bias), an extra input too:
 the producer applies it to each result before storing it (epilogue.glsl). Producers are the
 generated programs (program.py) and the hand-written compute shaders whose stores go through
 epilogue(): the convolutions, the depthwise convolutions and the matrix products.
-So Conv2D -> BatchNormalization -> ReLU6, three dispatches eagerly, replays as one. Each fused
+So Conv2D -> BatchNormalization -> ReLU6, three dispatches eagerly, replays as one, and so does
+MatMul -> bias Add -> ReLU. Each fused
 program computes what the dispatches did, in the same order of float32 operations.
 """
 import math
@@ -29,6 +31,8 @@ _EPILOGUE_SOURCES = {
     "conv_quads.comp": lambda defines: "FORWARD" in defines or "DEPTHWISE_FORWARD" in defines,
 }
 _BATCH_NORM_INPUTS = ("ep_mean", "ep_variance", "ep_offset", "ep_scale")
+_BIAS_INPUTS = ("ep_bias",)
+_BIAS_ADD = (("binary.glsl", "elementwise.glsl"), (("BINARY", 1), ("FN", "k_add")))
 
 
 class Step:
@@ -127,18 +131,36 @@ def _fused_spec(producer, reader):
     if activation is not None:
         libraries, function = activation
         return _with_epilogue(producer, libraries, {"EPILOGUE": function})
-    parameters = _channel_vectors(reader)
-    if parameters is None or "EPILOGUE_AFFINE" in defines or "epsilon" in producer.uniforms \
+    if "EPILOGUE_AFFINE" in defines or "EPILOGUE_BIAS" in defines or not reader.out_shape \
             or producer.out_shape[-1:] != tuple(reader.out_shape[-1:]) \
             or math.prod(producer.out_shape) != math.prod(reader.out_shape):
         return None
-    return _with_epilogue(producer, (), {"EPILOGUE_AFFINE": 1, "EPILOGUE_CHANNELS": reader.out_shape[-1]},
-                          parameters, {"epsilon": reader.uniforms["epsilon"]})
+    channels = {"EPILOGUE_CHANNELS": reader.out_shape[-1]}
+    bias = _bias_vector(reader)
+    if bias is not None:
+        return _with_epilogue(producer, (), {"EPILOGUE_BIAS": 1, **channels}, [bias], _BIAS_INPUTS)
+    parameters = _channel_vectors(reader)
+    if parameters is None or "epsilon" in producer.uniforms:
+        return None
+    return _with_epilogue(producer, (), {"EPILOGUE_AFFINE": 1, **channels}, parameters, _BATCH_NORM_INPUTS,
+                          {"epsilon": reader.uniforms["epsilon"]})
 
 
-def _with_epilogue(spec, libraries, defines, parameters=(), uniforms=None):
+def _bias_vector(spec):
+    """y of a float32 x + y whose y is one value per channel of the last axis of x (x the producer's result),
+    else None."""
+    if not isinstance(spec, programs.ProgramSpec) or (spec.libraries, spec.defines) != _BIAS_ADD \
+            or spec.uniforms or spec.out_dtype is not float32:
+        return None
+    x, bias = spec.inputs
+    if tuple(x.shape) != spec.out_shape or bias.dtype is not float32 or tuple(bias.shape) != spec.out_shape[-1:]:
+        return None
+    return bias
+
+
+def _with_epilogue(spec, libraries, defines, parameters=(), parameter_names=(), uniforms=None):
     inputs = spec.inputs + list(parameters)
-    names = spec.input_names + (_BATCH_NORM_INPUTS if parameters else ())
+    names = spec.input_names + parameter_names
     defines = {**dict(spec.defines), **defines}
     uniforms = {**spec.uniforms, **(uniforms or {})}
     if isinstance(spec, programs.ComputeSpec):

@@ -37,19 +37,20 @@ class ReplayPlan:
 
 
 def find_reseeds(records, seed_pairs):
-    """Where each stateful random op's Philox uniforms sit among the recorded steps' uniforms: a replay gives
-    them the op's next seed pair. Steps are matched by value (a pair is 128 random bits), so the pairs of
-    stateless ops, which must repeat, match nothing."""
+    """Where each stateful random op's Philox uniforms sit among the recorded dispatches' uniforms, as
+    (seed request index, record index, {uniform name: slot}): a replay gives them the op's next seed pair.
+    Dispatches are matched by value (a pair is 128 random bits), so the pairs of stateless ops, which must
+    repeat, match nothing."""
     wanted = {_philox_values(pair): index for index, pair in enumerate(seed_pairs)}
     reseeds = []
-    for step, record in enumerate(records):
+    for index, record in enumerate(records):
         uniforms = record[6].uniforms
         if "philox_key0" not in uniforms:
             continue
         request = wanted.get(tuple(uniforms[name][1] for name in _PHILOX_NAMES))
         if request is not None:
             slots = {name: slot for slot, name in enumerate(uniforms) if name in _PHILOX_NAMES}
-            reseeds.append((request, step, slots))
+            reseeds.append((request, index, slots))
     return reseeds
 
 
@@ -71,10 +72,15 @@ def _philox_values(pair):
     return tuple(words[name][1] for name in _PHILOX_NAMES)
 
 
-def build_plan(records, traced_variables, argument_buffers, output_buffers):
+def build_plan(records, traced_variables, argument_buffers, output_buffers, seed_pairs):
     """(ReplayPlan, [Variables in the order the plan reads them]) from a trace's dispatches (after fusion.py):
     `records` (compiled, inputs, out, uniforms, groups, layout, spec); `traced_variables` the trace's
-    id(buffer) -> (buffer, Variable)."""
+    id(buffer) -> (buffer, Variable); `seed_pairs` those of the trace's stateful random ops.
+
+    A dispatch that reads constants alone (a gradient's seed of ones, a shape's fill) and draws no fresh
+    random numbers computes the same every time: its traced output becomes a constant of the plan."""
+    reseeds = find_reseeds(records, seed_pairs)
+    reseeded = {record for _, record, _ in reseeds}
     arguments = {}
     for index, buffer in enumerate(argument_buffers):
         arguments.setdefault(id(buffer), index)
@@ -98,9 +104,12 @@ def build_plan(records, traced_variables, argument_buffers, output_buffers):
             constants.append(buffer)
         return _CONSTANT, constant_index[key]
 
-    steps, step_sizes, last_read = [], [], {}
-    for compiled, inputs, out, uniforms, groups, layout, _ in records:
+    steps, step_sizes, last_read, step_of_record = [], [], {}, {}
+    for record, (compiled, inputs, out, uniforms, groups, layout, _) in enumerate(records):
         sources = [locate(buffer) for buffer in inputs]
+        if record not in reseeded and all(kind == _CONSTANT for kind, _ in sources):
+            continue
+        step_of_record[record] = len(steps)
         for kind, index in sources:
             if kind == STEP:
                 last_read[index] = len(steps)
@@ -113,7 +122,9 @@ def build_plan(records, traced_variables, argument_buffers, output_buffers):
     for step in range(len(steps)):
         if step not in returned:
             release_after[last_read.get(step, step)].append(step)
-    return ReplayPlan(steps, step_sizes, release_after, outputs, constants), variables
+    plan = ReplayPlan(steps, step_sizes, release_after, outputs, constants)
+    plan.reseeds = [(request, step_of_record[record], slots) for request, record, slots in reseeds]
+    return plan, variables
 
 
 def returned_steps(plan):

@@ -10,8 +10,8 @@ from ..program import ProgramSpec
 _DIV_LIBRARIES = ("binary_float_pairs.glsl", "binary_div.glsl")
 _FLOOR_LIBRARIES = ("binary_float_pairs.glsl", "binary_floor.glsl")
 _ATAN2_LIBRARIES = ("binary_float_pairs.glsl", "binary_atan2.glsl")
-_POW_LIBRARIES = ("binary.glsl", "binary_float_pairs.glsl", "binary_div.glsl", "binary_atan2.glsl", "binary_pow.glsl")
-_OPAQUE_ZERO = {"opaque_zero": ("uint", 0)}
+POW_LIBRARIES = ("binary.glsl", "binary_float_pairs.glsl", "binary_div.glsl", "binary_atan2.glsl", "binary_pow.glsl")
+OPAQUE_ZERO = {"opaque_zero": ("uint", 0)}
 
 
 def binary(backend, x, y, function, out_dtype=None, libraries=("binary.glsl",), uniforms=None, defines=None):
@@ -41,12 +41,12 @@ for _kernel_name, _function in (("Equal", "k_equal"), ("NotEqual", "k_not_equal"
 
 @gl_kernel("RealDiv")
 def real_div(backend, x, y):
-    return binary(backend, x, y, "k_div", libraries=_DIV_LIBRARIES, uniforms=_OPAQUE_ZERO)
+    return binary(backend, x, y, "k_div", libraries=_DIV_LIBRARIES, uniforms=OPAQUE_ZERO)
 
 
 @gl_kernel("DivNoNan")
 def div_no_nan(backend, x, y):
-    return binary(backend, x, y, "k_div_no_nan", libraries=_DIV_LIBRARIES, uniforms=_OPAQUE_ZERO)
+    return binary(backend, x, y, "k_div_no_nan", libraries=_DIV_LIBRARIES, uniforms=OPAQUE_ZERO)
 
 
 def _check_integer_divisor(y, op_name):
@@ -60,22 +60,22 @@ def floor_div(backend, x, y):
     _check_integer_divisor(y, "floordiv")
     # round_to_half exists in float16 programs: the cpu rounds the quotient to half before flooring
     defines = {"HALF_QUOTIENT": 1} if x.dtype is float16 else None
-    return binary(backend, x, y, "k_floor_div", libraries=_FLOOR_LIBRARIES, uniforms=_OPAQUE_ZERO, defines=defines)
+    return binary(backend, x, y, "k_floor_div", libraries=_FLOOR_LIBRARIES, uniforms=OPAQUE_ZERO, defines=defines)
 
 
 @gl_kernel("FloorMod")
 def floor_mod(backend, x, y):
     _check_integer_divisor(y, "floormod")
-    return binary(backend, x, y, "k_floor_mod", libraries=_FLOOR_LIBRARIES, uniforms=_OPAQUE_ZERO)
+    return binary(backend, x, y, "k_floor_mod", libraries=_FLOOR_LIBRARIES, uniforms=OPAQUE_ZERO)
 
 
 @gl_kernel("Pow")
 def power(backend, x, y):
     if y.dtype is int32 and (y.numpy() < 0).any():
         raise InvalidArgumentError("pow: integers to negative integer powers are not allowed")
-    return binary(backend, x, y, "k_pow", libraries=_POW_LIBRARIES, uniforms=_OPAQUE_ZERO)
+    return binary(backend, x, y, "k_pow", libraries=POW_LIBRARIES, uniforms=OPAQUE_ZERO)
 
 
 @gl_kernel("Atan2")
 def atan2(backend, y, x):
-    return binary(backend, y, x, "k_atan2", libraries=_ATAN2_LIBRARIES, uniforms=_OPAQUE_ZERO)
+    return binary(backend, y, x, "k_atan2", libraries=_ATAN2_LIBRARIES, uniforms=OPAQUE_ZERO)

@@ -1,9 +1,8 @@
 """The compute path's one-pass softmax and log-softmax over the last axis (gl_kernels/nn_softmax_rows.comp).
 
-A workgroup owns a row, so rows up to MAX_ROW_SIZE fit in its registers; other axes, longer rows,
+Rows up to MAX_ROW_SIZE fit in the registers of at most 256 invocations; other axes, longer rows,
 float16 and tensors past one SSBO binding take the shared two-program kernels of nn.py.
 """
-import math
 
 from ....dtypes import float32
 from .. import program as programs
@@ -12,6 +11,7 @@ from ..program import ComputeSpec
 
 MAX_ROW_SIZE = 8192
 MAX_GROUPS_PER_AXIS = 65535
+GROUP_SIZE = 128   # invocations a workgroup, unless one row takes more
 
 
 def _one_pass(backend, name, logits, axis, log_softmax):
@@ -21,13 +21,19 @@ def _one_pass(backend, name, logits, axis, log_softmax):
             or not 0 < row_size <= MAX_ROW_SIZE or logits.size > programs.PART_WORDS):
         return shared_kernel(name)(backend, logits, axis=axis)
     rows = logits.size // row_size
-    # About 8 values a thread: enough work per thread to hide the reductions' barriers.
-    threads = min(256, max(32, 1 << (max(1, -(-row_size // 8)) - 1).bit_length()))
-    width = min(rows, MAX_GROUPS_PER_AXIS)
-    defines = {"ROWS": rows, "ROW_SIZE": row_size, "THREADS": threads, "PER_THREAD": -(-row_size // threads),
+    vec4 = row_size % 4 == 0
+    items = row_size // 4 if vec4 else row_size
+    # About 8 items a thread: enough work per thread to hide the reductions' barriers.
+    row_threads = min(256, 1 << (-(-items // 8) - 1).bit_length())
+    group_size = max(row_threads, GROUP_SIZE)
+    rows_per_group = group_size // row_threads
+    groups = -(-rows // rows_per_group)
+    width = min(groups, MAX_GROUPS_PER_AXIS)
+    defines = {"ROWS": rows, "ROW_SIZE": row_size, "ROW_THREADS": row_threads, "ROWS_PER_GROUP": rows_per_group,
+               "WG_SIZE": group_size, "PER_THREAD": -(-items // row_threads), "VEC4": int(vec4),
                "LOG_SOFTMAX": int(log_softmax)}
     return backend.program(ComputeSpec("nn_softmax_rows.comp", [logits], shape, float32,
-                                       (width, -(-rows // width), 1), defines))
+                                       (width, -(-groups // width), 1), defines))
 
 
 @gl_kernel("Softmax", path="compute")
