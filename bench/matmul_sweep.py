@@ -6,7 +6,7 @@ TF32 off. Rows "old shader" (matmul_tiled_vec4.comp, what ran before the tuned s
 (the tile engine/backends/gl/kernels/matmul.py picks by itself) come first. A variant that fails to
 compile or computes wrong results is reported and skipped.
 
-    python bench/matmul_sweep.py              # on a CUDA machine: n = 1024, 2048, 4096 (about 1-3 minutes)
+    python bench/matmul_sweep.py              # on a CUDA machine: n = 1024, 2048, 4096 (about 2-5 minutes)
     python bench/matmul_sweep.py --quick      # anywhere (llvmpipe, numpy as the reference): n = 128, 256
 """
 import argparse
@@ -24,9 +24,10 @@ from bench.gl import _torch_cuda, time_engine, time_numpy, time_torch  # noqa: E
 from engine.backends.gl.kernels import matmul  # noqa: E402
 from engine.backends.gl.kernels.matmul import Tile  # noqa: E402
 
-# (BM, BN, BK, TM, TN[, KSPLIT]): every one fits 32 KiB of shared memory (llvmpipe's limit; NVIDIA's is 48 KiB),
-# so the test suite runs each of them on llvmpipe too (tests/engine/test_matmul_gl.py). The first of each
-# group ran fastest in the previous sweep (the shader without padded tiles or KSPLIT), as a baseline.
+# (BM, BN, BK, TM, TN[, KSPLIT][, WM, WN warp tile][, SM, SN sub-block]): every one fits 32 KiB of shared memory
+# (llvmpipe's limit, which 128x128x16 already passes; NVIDIA's is 48 KiB), so the test suite runs each of them on
+# llvmpipe too (tests/engine/test_matmul_gl.py). The first of each group without warp tiles ran fastest in the
+# previous sweep (the shader without padded tiles or KSPLIT), as a baseline.
 VARIANTS = (
     # Large grids (n = 2048, 4096).
     Tile(256, 128, 8, 16, 8),        # 256 threads, 128 accumulators: a warp is 16 x 2 threads
@@ -48,6 +49,23 @@ VARIANTS = (
     Tile(64, 64, 16, 8, 4, 2),       # 256 threads, 32 accumulators
     Tile(64, 64, 16, 8, 8, 4),       # 256 threads, 64 accumulators, a quarter of every slice each
     Tile(64, 64, 16, 8, 8, 2),       # 128 threads
+    # Warp tiles (in Simon Boehm's CUDA SGEMM worklog, the step from about 80% to 93% of cuBLAS), each computed by
+    # one warp of 32 threads in a grid of WM / TM x WN / TN. A square 64 x 64 warp tile reads 128 distinct floats of
+    # A and B a depth, where 256x128x8/16x8 warps (2 x 16 threads strided over 32 x 128) read 160.
+    Tile(256, 128, 8, 16, 8, wm=64, wn=64),          # 4 x 8 threads: a quarter warp reads one vec4 of A
+    Tile(256, 128, 8, 8, 16, wm=64, wn=64),          # 8 x 4 threads
+    Tile(256, 128, 8, 8, 16, wm=64, wn=64, sm=8),    # a thread's 8 rows contiguous (the CUDA worklog's layout)
+    Tile(128, 256, 8, 8, 16, wm=64, wn=64),
+    Tile(128, 128, 8, 8, 8, wm=64, wn=32),           # 256 threads, 64 accumulators
+    Tile(128, 128, 8, 8, 8, wm=32, wn=64),
+    Tile(128, 128, 8, 8, 8, 2, wm=32, wn=64),        # 512 threads
+    Tile(128, 128, 8, 8, 16, wm=64, wn=64),          # 128 threads, 128 accumulators: two workgroups per SM
+    Tile(128, 128, 8, 8, 16, wm=64, wn=64, sm=8),
+    # Warp tiles on grids of about one workgroup per SM (n = 1024: 128 workgroups of 128 x 64, 256 of 64 x 64).
+    Tile(128, 64, 16, 8, 4, wm=32, wn=32),           # 256 threads, 32 accumulators
+    Tile(128, 64, 16, 8, 8, 2, wm=64, wn=32),
+    Tile(64, 64, 16, 8, 4, 2, wm=32, wn=32),         # the engine's tile at n = 1024, in warp tiles
+    Tile(64, 64, 16, 8, 8, 2, wm=32, wn=64),
 )
 # A wrong variant is off by O(1); a right one by float32 rounding (about 1e-7 of the largest output).
 MAX_ERROR = 1e-4
@@ -151,8 +169,8 @@ def main():
     parser.add_argument("--sizes", default="", help="comma-separated n (default 1024,2048,4096; --quick: 128,256)")
     parser.add_argument("--only", default="",
                         help="comma-separated variant names to keep, e.g. 256x128x8/16x8,128x64x16/8x8/k2")
-    parser.add_argument("--budget", type=float, default=200.0,
-                        help="seconds after which the remaining variants are skipped (default 200)")
+    parser.add_argument("--budget", type=float, default=400.0,
+                        help="seconds after which the remaining variants are skipped (default 400)")
     args = parser.parse_args()
     started = time.perf_counter()
     torch = None if args.quick else _torch_cuda()
@@ -177,7 +195,7 @@ def main():
     configure("tile rule")
 
     print_table(f"gl-compute float32 matmul vs {reference.name} (fraction: reference time / ours; higher is better)",
-                ["variant (BMxBNxBK/TMxTN[/kKSPLIT])", "threads", "n", "time", "TFLOP/s",
+                ["variant (BMxBNxBK/TMxTN[/kKSPLIT][/wWMxWN][/sSMxSN])", "threads", "n", "time", "TFLOP/s",
                  f"fraction of {reference.short}", "max error / max |C|"], table)
     print()
     for n, (tile, fraction) in best.items():

@@ -4,32 +4,45 @@
 //
 // A workgroup computes a BM x BN tile of C. It is KSPLIT groups of (BM / TM) * (BN / TN) threads; group g
 // multiplies depths g * BK / KSPLIT ... of every K-slice, so a small grid still gives each SM many warps
-// without shrinking the blocks that make a shared-memory read worth many FMAs. In a group, each thread
-// owns a TM x TN block held in vec4 registers: rows (i * TY + ty) * 4 + r and columns (j * TX + tx) * 4 + c,
-// so a warp's shared-memory reads and global stores touch neighbouring vec4s. At the end groups 1...
-// hand their sums to group 0 through shared memory, and group 0 stores the tile.
+// without shrinking the blocks that make a shared-memory read worth many FMAs. A group splits the tile into
+// warp tiles of WM x WN, each computed by a grid of LY x LX = (WM / TM) x (WN / TN) consecutive threads. Where
+// that is 32 threads, one warp, the warp's shared-memory reads of a depth span only WM rows of A and WN
+// columns of B: few distinct vec4s, the rest broadcast. A thread owns a TM x TN block of C held in vec4
+// registers, made of SM x SN sub-blocks spread over its warp tile: sub-block (p, q) of the thread at (ly, lx)
+// starts at row (p * LY + ly) * SM and column (q * LX + lx) * SN of the warp tile, so neighbouring threads
+// read and store neighbouring vec4s. With WM = BM, WN = BN and 4 x 4 sub-blocks, a thread's quads are
+// strided over the whole tile (the layout before warp tiles). At the end groups 1... hand their sums to
+// group 0 through shared memory, and group 0 stores the tile.
 // K is walked in slices of BK. Both operands sit in shared memory k-major (A transposed): one vec4
 // read gives a thread 4 consecutive rows of A, another 4 consecutive columns of B. Shared memory is
 // double-buffered: the next slice is loaded from global memory into registers while the current one
 // is multiplied out of shared memory, then stored into the other buffer, with one barrier per slice.
 //
 // Defines: M, N, K, A_BATCH_STRIDE, B_BATCH_STRIDE (floats; 0 broadcasts), TRANSPOSE_A, TRANSPOSE_B,
-// and the tile: BM, BN, BK, TM, TN (TM, TN, BK multiples of 4), KSPLIT (dividing BK), WG_SIZE (a literal:
-// GLSL 4.30 takes no expression in a layout qualifier). Workgroup z is the batch index.
+// and the tile: BM, BN, BK, TM, TN (TM, TN, BK multiples of 4), KSPLIT (dividing BK), the warp tile WM, WN
+// and the sub-block SM, SN (multiples of 4), WG_SIZE (a literal: GLSL 4.30 takes no expression in a layout
+// qualifier). Workgroup z is the batch index.
 #if TM % 4 != 0 || TN % 4 != 0 || BK % 4 != 0 || BM % TM != 0 || BN % TN != 0 || BK % KSPLIT != 0
 #error "matmul_tuned.comp: TM, TN and BK must be multiples of 4 dividing the tile, KSPLIT must divide BK"
+#endif
+#if BM % WM != 0 || BN % WN != 0 || WM % TM != 0 || WN % TN != 0 || SM % 4 != 0 || SN % 4 != 0 \
+    || TM % SM != 0 || TN % SN != 0
+#error "matmul_tuned.comp: WM x WN must divide the tile into TM x TN blocks, SM x SN (multiples of 4) divide those"
 #endif
 #if WG_SIZE != KSPLIT * (BM / TM) * (BN / TN)
 #error "matmul_tuned.comp: WG_SIZE must be KSPLIT * (BM / TM) * (BN / TN)"
 #endif
-#define TX (BN / TN)
-#define TY (BM / TM)
+#define LX (WN / TN)
+#define LY (WM / TM)
 layout(local_size_x = WG_SIZE) in;
 layout(std430, binding = 0) readonly restrict buffer x_vectors { uvec4 x_data4[]; };
 layout(std430, binding = 1) readonly restrict buffer y_vectors { uvec4 y_data4[]; };
 layout(std430, binding = 2) writeonly restrict buffer out_vectors { uvec4 out_data4[]; };
 
-const int GROUP_SIZE = TX * TY;
+const int GROUP_SIZE = (BM / TM) * (BN / TN);
+const int WARP_TILE_THREADS = LX * LY;
+const int SM4 = SM / 4;     // row quads of a sub-block
+const int SN4 = SN / 4;     // column quads
 const int KG = BK / KSPLIT;     // depths of a slice that one group multiplies
 
 // Shared memory, in vec4s: per buffer `slot`, A's slice (row k: rows m..m+3 of A at depth k, at
@@ -74,7 +87,12 @@ const int PAIR = BK % 8 == 0 ? 2 : 1;
 
 vec4 staged[UNITS_PER_THREAD][4];
 vec4 acc[TM][TN / 4];
-int t, tx, ty, group, row0, col0, a_base, b_base;
+// The thread's rows 4 * i ... 4 * i + 3 of its block are row quad row_quad0 + row_quad(i) of the tile; its
+// column quad j is col_quad0 + col_quad(j). Unrolled loops make row_quad(i) and col_quad(j) constants.
+int t, group, row_quad0, col_quad0, row0, col0, a_base, b_base;
+
+int row_quad(int i) { return (i / SM4) * LY * SM4 + i % SM4; }
+int col_quad(int j) { return (j / SN4) * LX * SN4 + j % SN4; }
 
 // Whole-tile products compile the bounds checks away (K = 0 reads nothing: its buffers are empty).
 bool row_in(int row) { return M % BM == 0 || row < M; }
@@ -167,12 +185,12 @@ void stash(int slot) {
 // This group's depths of the slice in buffer `slot`. The loops have constant bounds: unrolled, every
 // shared read is a per-slice base plus a constant offset and every accumulator a fixed register.
 void multiply(int slot) {
-    int a0 = a_at(slot, group * KG, ty), b0 = b_at(slot, group * KG, tx);
+    int a0 = a_at(slot, group * KG, row_quad0), b0 = b_at(slot, group * KG, col_quad0);
     for (int kk = 0; kk < KG; ++kk) {
         vec4 a[TM / 4];
         vec4 b[TN / 4];
-        for (int i = 0; i < TM / 4; ++i) a[i] = tiles[a0 + kk * A_ROW + i * TY];
-        for (int j = 0; j < TN / 4; ++j) b[j] = tiles[b0 + kk * B_ROW + j * TX];
+        for (int i = 0; i < TM / 4; ++i) a[i] = tiles[a0 + kk * A_ROW + row_quad(i)];
+        for (int j = 0; j < TN / 4; ++j) b[j] = tiles[b0 + kk * B_ROW + col_quad(j)];
         for (int i = 0; i < TM / 4; ++i) {
             for (int j = 0; j < TN / 4; ++j) {
                 acc[4 * i][j] += a[i].x * b[j];
@@ -216,8 +234,9 @@ void reduce_groups() {
 void main() {
     t = int(gl_LocalInvocationIndex);
     group = t / GROUP_SIZE;
-    tx = t % TX;
-    ty = (t % GROUP_SIZE) / TX;
+    int warp_tile = (t % GROUP_SIZE) / WARP_TILE_THREADS, lane = t % WARP_TILE_THREADS;
+    row_quad0 = (warp_tile / (BN / WN)) * (WM / 4) + (lane / LX) * SM4;
+    col_quad0 = (warp_tile % (BN / WN)) * (WN / 4) + (lane % LX) * SN4;
     row0 = int(gl_WorkGroupID.y) * BM;
     col0 = int(gl_WorkGroupID.x) * BN;
     int batch = int(gl_WorkGroupID.z);
@@ -250,11 +269,11 @@ void main() {
     // No early exit from these loops: unrolled whole, they index acc with constants, which keeps it in registers.
     int c_base = batch * (M * N4);
     for (int j = 0; j < TN / 4; ++j) {
-        int col = col0 + (j * TX + tx) * 4;
+        int col = col0 + (col_quad0 + col_quad(j)) * 4;
         if (col_in(col)) {
             EpilogueQuad quad = epilogue_quad(col);
             for (int i = 0; i < TM; ++i) {
-                int row = row0 + ((i / 4) * TY + ty) * 4 + i % 4;
+                int row = row0 + (row_quad0 + row_quad(i / 4)) * 4 + i % 4;
                 if (row_in(row)) out_data4[c_base + row * N4 + col / 4] = floatBitsToUint(epilogue(acc[i][j], quad));
             }
         }

@@ -140,6 +140,11 @@ def _sweep_tiles():
     return VARIANTS
 
 
+def _tile(*fields, **warp_fields):
+    from engine.backends.gl.kernels.matmul import Tile
+    return Tile(*fields, **warp_fields)
+
+
 # Tiles exist only on the compute path: these tests run there alone (on llvmpipe in CI).
 on_compute_path = pytest.mark.parametrize("backend", [name for name in BACKENDS if name == "gl-compute"],
                                           indirect=True)
@@ -163,24 +168,35 @@ def test_every_sweep_tile(backend, monkeypatch, tile, transposed):
 @pytest.mark.parametrize("a_shape,b_shape,transpose_a,transpose_b", [
     ((2, 3, 70, 40), (40, 68), False, False),     # b broadcast over a's batch, ragged tiles, 3 K-slices
     ((40, 70), (3, 68, 40), True, True),          # a broadcast over b's batch
+    ((3, 40, 70), (3, 40, 68), True, False),      # batched, A alone transposed
+    ((3, 70, 40), (68, 40), False, True),         # B alone transposed, broadcast over a's batch
 ])
+@pytest.mark.parametrize("tile", [
+    _tile(64, 64, 16, 8, 8, 4),
+    _tile(64, 64, 16, 8, 4, 2, wm=32, wn=32),
+    _tile(128, 128, 8, 8, 16, wm=64, wn=64, sm=8),    # C (70 x 68) in one tile: its lower warps store 6 rows, its right warps 4 columns
+], ids=str)
 @on_compute_path
-def test_split_slices_on_batched_products(backend, monkeypatch, a_shape, b_shape, transpose_a, transpose_b):
-    """KSPLIT = 4: each workgroup's 4 groups add up their sums in 4 rounds through shared memory (2 rows each)."""
+def test_split_and_warp_tiles_on_batched_products(backend, monkeypatch, tile, a_shape, b_shape, transpose_a,
+                                                  transpose_b):
+    """KSPLIT = 4: each workgroup's 4 groups add up their sums in 4 rounds through shared memory (2 rows each).
+    Warp tiles, with and without KSPLIT, place every thread's sub-blocks inside its warp's part of the tile."""
     from engine.backends.gl.kernels import matmul
-    monkeypatch.setattr(matmul, "forced_tile", matmul.Tile(64, 64, 16, 8, 8, 4))
+    monkeypatch.setattr(matmul, "forced_tile", tile)
     check_op(lambda x, y: tf.matmul(x, y, transpose_a=transpose_a, transpose_b=transpose_b),
              _reference(transpose_a, transpose_b), [RNG.standard_normal(a_shape), RNG.standard_normal(b_shape)],
              rtol=1e-4, atol=1e-5)
 
 
 @on_compute_path
-@pytest.mark.parametrize("tile", [(256, 128, 8, 16, 8), (64, 64, 16, 8, 8, 4)], ids=["256x128x8", "64x64x16_k4"])
+@pytest.mark.parametrize("tile", [_tile(256, 128, 8, 16, 8), _tile(64, 64, 16, 8, 8, 4),
+                                  _tile(64, 64, 16, 8, 4, 2, wm=32, wn=32),
+                                  _tile(128, 128, 8, 8, 16, wm=64, wn=64, sm=8)], ids=str)
 def test_tuned_shader_stores_through_the_fused_epilogue(backend, monkeypatch, tile):
     """A tf.function replay folds the batch norm and the ReLU that read the product into its stores (fusion.py);
     n = 36 leaves a ragged column tile, whose missing column quads load no batch norm parameters."""
     from engine.backends.gl.kernels import matmul
-    monkeypatch.setattr(matmul, "forced_tile", matmul.Tile(*tile))
+    monkeypatch.setattr(matmul, "forced_tile", tile)
     mean, variance, offset, scale = (tf.constant(RNG.random(36).astype(np.float32) + 0.5) for _ in range(4))
     weights = tf.constant(RNG.standard_normal((40, 36)).astype(np.float32))
 
@@ -195,13 +211,15 @@ def test_tuned_shader_stores_through_the_fused_epilogue(backend, monkeypatch, ti
 
 
 @on_compute_path
-@pytest.mark.parametrize("tile", [(128, 128, 16, 8, 6),       # TN not a multiple of 4
-                                  (64, 64, 16, 8, 8, 3)],      # KSPLIT not dividing BK
-                         ids=["tn6", "ksplit3"])
+@pytest.mark.parametrize("tile", [_tile(128, 128, 16, 8, 6),                   # TN not a multiple of 4
+                                  _tile(64, 64, 16, 8, 8, 3),                    # KSPLIT not dividing BK
+                                  _tile(128, 128, 8, 8, 8, wm=48, wn=32),        # a warp tile not dividing BM
+                                  _tile(128, 128, 8, 8, 8, wm=64, wn=32, sm=6)],  # SM not a multiple of 4
+                         ids=["tn6", "ksplit3", "wm48", "sm6"])
 def test_a_tile_the_shader_cannot_take_fails_to_compile(backend, monkeypatch, tile):
     from engine.backends.gl.kernels import matmul
     from engine.errors import BackendError
-    monkeypatch.setattr(matmul, "forced_tile", matmul.Tile(*tile))
+    monkeypatch.setattr(matmul, "forced_tile", tile)
     with pytest.raises(BackendError, match="matmul_tuned.comp"):
         tf.matmul(tf.ones((8, 8)), tf.ones((8, 8))).numpy()
 

@@ -18,13 +18,21 @@ FULL_GRID = 64
 
 class Tile(NamedTuple):
     """A tile of matmul_tuned.comp: a workgroup computes bm x bn of C in K-slices of bk, a thread tm x tn; with
-    ksplit > 1 the workgroup is ksplit groups of threads that each multiply their share of every slice."""
+    ksplit > 1 the workgroup is ksplit groups of threads that each multiply their share of every slice.
+
+    wm x wn is the warp tile, the part of C that (wm / tm) * (wn / tn) consecutive threads (32: a warp) compute
+    together, each thread's block made of sm x sn sub-blocks spread over it. wm or wn 0 stands for the tile's
+    whole height or width: with both 0 and 4 x 4 sub-blocks, the tiles from before warp tiles."""
     bm: int
     bn: int
     bk: int
     tm: int
     tn: int
     ksplit: int = 1
+    wm: int = 0
+    wn: int = 0
+    sm: int = 4
+    sn: int = 4
 
     @property
     def threads(self):
@@ -32,11 +40,14 @@ class Tile(NamedTuple):
 
     def defines(self):
         return {"BM": self.bm, "BN": self.bn, "BK": self.bk, "TM": self.tm, "TN": self.tn, "KSPLIT": self.ksplit,
+                "WM": self.wm or self.bm, "WN": self.wn or self.bn, "SM": self.sm, "SN": self.sn,
                 "WG_SIZE": self.threads}
 
     def __str__(self):
         split = f"/k{self.ksplit}" if self.ksplit > 1 else ""
-        return f"{self.bm}x{self.bn}x{self.bk}/{self.tm}x{self.tn}{split}"
+        warp = f"/w{self.wm}x{self.wn}" if self.wm or self.wn else ""
+        sub_block = f"/s{self.sm}x{self.sn}" if (self.sm, self.sn) != (4, 4) else ""
+        return f"{self.bm}x{self.bn}x{self.bk}/{self.tm}x{self.tn}{split}{warp}{sub_block}"
 
 
 # On hardware GPUs a product the tuned shader can take runs on the first of these tiles whose grid has at
