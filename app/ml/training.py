@@ -14,6 +14,9 @@ __all__ = ["build_head", "train_head", "stratified_split", "confusion_matrix", "
 
 HIDDEN_UNITS = 100
 DROPOUT_RATE = 0.5
+# Validation runs in batches of up to this many samples, not the training batch size: the same mean loss and
+# accuracy from one or a few passes an epoch instead of one per 16 samples, each a GPU replay of its own.
+VALIDATION_BATCH_LIMIT = 1024
 
 
 def build_head(embedding_size, num_classes):
@@ -126,6 +129,7 @@ def train_head(embeddings, labels, num_classes, settings, callbacks=(), should_s
     with _numpy_seed(settings.seed):
         fitted = head.fit(x[train], y[train], batch_size=settings.batch_size, epochs=settings.epochs,
                           validation_data=validation_data, shuffle=True, verbose=0,
+                          validation_batch_size=min(max(len(validation), 1), VALIDATION_BATCH_LIMIT),
                           callbacks=[monitor, *callbacks])
     evaluated = validation if len(validation) else train
     predicted = np.argmax(head.predict(x[evaluated], verbose=0), axis=1)

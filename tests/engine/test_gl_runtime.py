@@ -137,3 +137,23 @@ def test_callers_wait_while_the_gl_thread_is_a_full_queue_behind():
     producer.join(timeout=30.0)
     assert gl_thread.call(len, ran) == worker.MAX_QUEUED + 50
     assert ran == list(range(worker.MAX_QUEUED + 50))
+
+
+def test_small_and_large_uploads_read_back_exactly(gl_backend):
+    # Up to 1 MiB an upload holds the GIL through the copy; larger ones release it (backend._upload).
+    rng = np.random.default_rng(5)
+    for count in (1, 262144, 262145, 600000):
+        values = rng.standard_normal(count).astype(np.float32)
+        np.testing.assert_array_equal(tf.constant(values).numpy(), values)
+
+
+
+def test_a_dead_tensors_buffer_serves_the_next_command(gl_backend):
+    a = tf.constant(np.arange(1000, dtype=np.float32))
+    (a + a).numpy()   # the sum's size class now has a GL object
+    objects = tf.memory().backends[gl_backend]["gl_objects"]
+    for _ in range(50):
+        total = a + a
+        del total     # released without a command of its own, before the next one runs
+    np.testing.assert_array_equal((a + a).numpy(), np.arange(1000) * 2)
+    assert tf.memory().backends[gl_backend]["gl_objects"] == objects

@@ -33,8 +33,8 @@ class GlBuffer(DataBuffer):
     def __del__(self):
         try:
             self.backend.on_buffer_released(self)
-            if self.words:  # queued after the upload or dispatch that gives it a GL object
-                self.backend.runtime.thread.submit(self.backend.recycle, self)
+            if self.words:  # after the upload or dispatch that gives it a GL object, which held this buffer
+                self.backend.runtime.thread.release(self.backend.recycle, self)
         except Exception:  # interpreter shutdown: the context dies with the process
             pass
 
@@ -153,6 +153,7 @@ _SSBO = 0x90D2                          # GL_SHADER_STORAGE_BUFFER
 # GL_SHADER_STORAGE_BARRIER_BIT | GL_BUFFER_UPDATE_BARRIER_BIT: later dispatches and readbacks see the writes.
 _AFTER_DISPATCH_BARRIERS = 0x2000 | 0x200
 _UNIFORM_SETTERS = {"float": "glUniform1f", "int": "glUniform1i", "uint": "glUniform1ui"}
+_HOT_UPLOAD_BYTES = 1 << 20   # larger uploads go through PyOpenGL, which lets other threads run during the copy
 
 
 def set_uniforms(hot, uniforms):
@@ -170,11 +171,15 @@ class GLComputeBackend(GLBackend):
             raise BackendError(f"gl-compute needs OpenGL 4.3; this driver offers {self.runtime.info['version']}")
 
     def _upload(self, buffer, words):
-        GL = self.runtime.GL
         capacity = capacity_for(words.nbytes)
         buffer.gl_name = self.runtime.acquire_buffer(capacity, for_upload=True)
-        GL.glBindBuffer(GL.GL_SHADER_STORAGE_BUFFER, buffer.gl_name)
-        GL.glBufferSubData(GL.GL_SHADER_STORAGE_BUFFER, 0, words.nbytes, pointer(words))
+        if words.nbytes <= _HOT_UPLOAD_BYTES:
+            self.runtime.hot.glBindBuffer(_SSBO, buffer.gl_name)
+            self.runtime.hot.glBufferSubData(_SSBO, 0, words.nbytes, words.ctypes.data)
+        else:
+            GL = self.runtime.GL
+            GL.glBindBuffer(_SSBO, buffer.gl_name)
+            GL.glBufferSubData(_SSBO, 0, words.nbytes, pointer(words))
         self.runtime.progress.submit()
 
     def _download(self, buffer):
@@ -235,17 +240,26 @@ class GLComputeBackend(GLBackend):
             return
         runtime = self.runtime
         hot = runtime.hot
+        bind, bound, dummy = hot.glBindBufferBase, runtime.bound_buffers, runtime.dummy_buffer
         sources = (arguments, variables, plan.constants)
         names = [None] * len(steps)
         for index, (program, inputs, capacity, out_binding, setters, groups, releases) in enumerate(steps):
             _use_program(runtime, program)
+            # _bind_whole, inlined: a training step binds a few hundred buffers.
             for kind, slot, binding in inputs:
-                _bind_whole(runtime, binding, names[slot] if kind == replays.STEP else sources[kind][slot].gl_name)
+                name = names[slot] if kind == replays.STEP else sources[kind][slot].gl_name
+                if name is None:
+                    name = dummy
+                if bound.get(binding) != name:
+                    bind(_SSBO, binding, name)
+                    bound[binding] = name
             name = names[index] = runtime.acquire_buffer(capacity)
             buffer = returned.get(index)
             if buffer is not None:
                 buffer.gl_name = name
-            _bind_whole(runtime, out_binding, name)
+            if bound.get(out_binding) != name:
+                bind(_SSBO, out_binding, name)
+                bound[out_binding] = name
             overridden = uniform_overrides.get(index)
             if overridden is None:
                 for setter, location, value in setters:

@@ -6,7 +6,9 @@ issues ops grab the GIL, so every call became a hand-off between two threads
 (about 60 us an op on an H100 host, where the calls themselves take a few). The
 calls below return at once (they queue work, bind state or poll a fence), so
 holding the GIL through them costs nothing; calls that can block (glFinish,
-readbacks, uploads) stay on PyOpenGL and release it.
+readbacks, large uploads) stay on PyOpenGL and release it. Small uploads (a training batch, a
+camera frame) copy in microseconds and come once or twice a step, where PyOpenGL's wrapper cost
+tens: they are hot too.
 """
 import ctypes
 from ctypes import c_float, c_int, c_uint, c_uint64, c_void_p, c_ssize_t
@@ -17,6 +19,8 @@ _SIGNATURES = {
     "glUseProgram": (None, c_uint),
     "glBindBufferBase": (None, c_uint, c_uint, c_uint),
     "glBindBufferRange": (None, c_uint, c_uint, c_uint, c_ssize_t, c_ssize_t),
+    "glBindBuffer": (None, c_uint, c_uint),
+    "glBufferSubData": (None, c_uint, c_ssize_t, c_ssize_t, c_void_p),
     "glUniform1f": (None, c_int, c_float),
     "glUniform1i": (None, c_int, c_int),
     "glUniform1ui": (None, c_int, c_uint),

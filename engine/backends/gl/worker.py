@@ -4,6 +4,7 @@ Ops from any Python thread `submit` work without waiting; `call` waits for a
 result. Readbacks for `Tensor.data()` wait on a fence that the thread polls
 between commands, so no caller ever blocks on the GPU unless it asks to.
 """
+import collections
 import queue
 import sys
 import threading
@@ -27,6 +28,7 @@ class GLThread:
         self._on_idle = on_idle
         self._queue = queue.SimpleQueue()
         self._pending_fences = []   # (poll() -> bool, finish())
+        self._before_next = collections.deque()   # (fn, args) run before the next command (see release)
         self._thread = threading.Thread(target=self._main, args=(setup,), name=name, daemon=True)
         self._started = Future()
         self._thread.start()
@@ -53,6 +55,16 @@ class GLThread:
             # (tensors released at exit), and waiting for room would hang the exit.
             return
         self._queue.put((fn, args, None))
+
+    def release(self, fn, *args):
+        """Run fn(*args) on the GL thread before its next command, without waking it or waiting for room:
+        for a dead tensor's buffer (GlBuffer.__del__), which a training step makes dozens of and which need
+        not be back in the pool before the next command asks for one. Nothing queued can still read it:
+        queued commands hold their buffers."""
+        if threading.get_ident() == self._thread.ident:
+            fn(*args)
+            return
+        self._before_next.append((fn, args))
 
     def call(self, fn, *args):
         """Run fn(*args) on the GL thread and return its result (re-raising its exception)."""
@@ -91,6 +103,10 @@ class GLThread:
             except queue.Empty:
                 self._poll_fences()
                 continue
+            try:
+                self._run_releases()
+            except BaseException as exc:  # reported to the next waiting caller, as a failed command is
+                deferred_error = deferred_error or exc
             fn, args, future = item
             if future is None:
                 try:
@@ -108,6 +124,12 @@ class GLThread:
                 future.set_exception(exc)
             if self._pending_fences:
                 self._poll_fences()
+
+    def _run_releases(self):
+        releases = self._before_next
+        while releases:
+            fn, args = releases.popleft()
+            fn(*args)
 
     def _poll_fences(self):
         still = []
