@@ -1,5 +1,6 @@
-// Adam's fused step (engine/ops/training.py), one output per program: OUT_VARIABLE, OUT_MOMENTUM or
-// OUT_VELOCITY. Each program recomputes the new slots it needs, in the cpu kernel's float32 order.
+// Adam's fused step (engine/ops/training.py) on the fragment path (the compute path runs training_adam.comp),
+// one output per program: OUT_VARIABLE, OUT_MOMENTUM or OUT_VELOCITY. Each program recomputes the new slots
+// it needs, in the cpu kernel's float32 order.
 float new_momentum(int i) {
     float m = momentum_get(momentum_bcast(i));
     return m + (gradient_get(gradient_bcast(i)) - m) * decay_1_get(0);

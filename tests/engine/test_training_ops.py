@@ -13,7 +13,7 @@ def _adam_reference(w, m, v, g, alpha, decay_1, decay_2, epsilon):
     return w - m * alpha / (np.sqrt(v) + epsilon), m, v
 
 
-@pytest.mark.parametrize("shape", [(), (3,), (2, 5), (4, 4), (0, 3)])
+@pytest.mark.parametrize("shape", [(), (3,), (2, 5), (4, 4), (0, 3), (300, 7)])
 def test_apply_adam_matches_numpy(backend, shape):
     rng = np.random.default_rng(1)
     w, m, g = (rng.standard_normal(shape) for _ in range(3))
@@ -66,3 +66,32 @@ def test_adam_step_size_matches_numpy_and_the_unfused_ops(backend, iterations):
 def test_adam_step_size_rejects_tensors_that_are_not_scalars(backend):
     with pytest.raises(tf.errors.InvalidArgumentError, match=r"must be scalars"):
         adam_step_size(tf.constant([0.1]), tf.constant(np.int32(0)), 0.9, 0.999)
+
+
+def test_traced_adam_steps_with_one_and_three_dispatches_a_variable_match_eager(backend, monkeypatch):
+    """On the compute path Adam is one dispatch with three outputs, unless a tensor needs several SSBO bindings
+    (here: more than 1024 words); then it is three programs and the replay runs unprepared steps."""
+    from engine.backends.gl import program as programs
+    monkeypatch.setattr(programs, "PART_WORDS", 1024)
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((8, 40)).astype(np.float32)
+    start_w, start_b = rng.standard_normal((40, 40)).astype(np.float32), rng.standard_normal(40).astype(np.float32)
+    results = []
+    for traced in (False, True):
+        w, b = tf.Variable(start_w), tf.Variable(start_b)
+        optimizer = tf.optimizers.Adam(0.01)
+
+        def step(inputs):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(tf.matmul(inputs, w) + b))
+            optimizer.apply_gradients(zip(tape.gradient(loss, [w, b]), [w, b]))
+            return loss
+
+        run = tf.function(step) if traced else step
+        losses = [float(run(tf.constant(x))) for _ in range(4)]
+        results.append((losses, w.numpy(), b.numpy()))
+    (eager_losses, eager_w, eager_b), (traced_losses, traced_w, traced_b) = results
+    np.testing.assert_allclose(traced_losses, eager_losses, rtol=1e-5)
+    np.testing.assert_allclose(traced_w, eager_w, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(traced_b, eager_b, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(traced_b, start_b)

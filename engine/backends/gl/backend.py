@@ -105,10 +105,12 @@ class GLBackend(Backend):
         return list(result) if isinstance(result, (tuple, list)) else [result]
 
     def program(self, spec):
-        """Run one ProgramSpec and return its output tensor."""
-        out_words = math.prod(spec.out_shape) * programs.words_per_element(spec.out_dtype)
-        out = GlBuffer(self, out_words, math.prod(spec.out_shape) * spec.out_dtype.size)
-        if out_words:
+        """Run one ProgramSpec or ComputeSpec and return its output tensor, or the tuple of its outputs where a
+        ComputeSpec has extra outputs."""
+        out = _new_buffer(self, spec.out_shape, spec.out_dtype)
+        extra_outputs = getattr(spec, "extra_outputs", ())
+        extras = [_new_buffer(self, shape, dtype) for shape, dtype in extra_outputs]
+        if out.words:
             plan = self._plans.get(spec.key)
             if plan is None:
                 compiled = self.runtime.program(self.path, spec.key) or self.thread.call(self._compile, spec)
@@ -121,9 +123,12 @@ class GLBackend(Backend):
             inputs = [t.buffer for t in spec.inputs]
             trace = current_trace()
             if trace is not None and trace.backend is self:
-                trace.steps.append((compiled, inputs, out, uniforms, groups, layout, spec))
-            self.thread.submit(self.dispatch, compiled, inputs, out, uniforms, groups, layout)
-        return Tensor(out, spec.out_shape, spec.out_dtype)
+                trace.steps.append((compiled, inputs, out, uniforms, groups, layout, spec, extras))
+            self.thread.submit(self.dispatch, compiled, inputs, out, uniforms, groups, layout, extras)
+        result = Tensor(out, spec.out_shape, spec.out_dtype)
+        if not extra_outputs:
+            return result
+        return (result, *(Tensor(buffer, shape, dtype) for buffer, (shape, dtype) in zip(extras, extra_outputs)))
 
     # --- tf.function replays -----------------------------------------------------------------
     def make_replay_plan(self, trace, argument_buffers, output_buffers):
@@ -134,13 +139,18 @@ class GLBackend(Backend):
     def replay(self, plan, arguments, variables, seed_pairs):
         """Queue a whole recorded trace as one GL-thread command, its random ops drawing `seed_pairs`; returns
         the buffer of each output leaf."""
-        returned = {index: GlBuffer(self, *plan.step_sizes[index]) for index in replays.returned_steps(plan)}
+        returned = {slot: GlBuffer(self, *plan.slot_sizes[slot]) for slot in replays.returned_slots(plan)}
         self.thread.submit(self._run_plan, plan, arguments, variables, returned,
                            replays.reseeded_uniforms(plan, seed_pairs))
         return replays.output_buffers(plan, arguments, variables, returned)
 
     def _run_plan(self, plan, arguments, variables, returned, uniform_overrides):
         replays.run_plan(self, plan, arguments, variables, returned, uniform_overrides)
+
+
+def _new_buffer(backend, shape, dtype):
+    count = math.prod(shape)
+    return GlBuffer(backend, count * programs.words_per_element(dtype), count * dtype.size)
 
 
 def _refuse_trace(reason):
@@ -242,8 +252,8 @@ class GLComputeBackend(GLBackend):
         hot = runtime.hot
         bind, bound, dummy = hot.glBindBufferBase, runtime.bound_buffers, runtime.dummy_buffer
         sources = (arguments, variables, plan.constants)
-        names = [None] * len(steps)
-        for index, (program, inputs, capacity, out_binding, setters, groups, releases) in enumerate(steps):
+        names = [None] * len(plan.slot_sizes)
+        for index, (program, inputs, outputs, setters, groups, releases) in enumerate(steps):
             _use_program(runtime, program)
             # _bind_whole, inlined: a training step binds a few hundred buffers.
             for kind, slot, binding in inputs:
@@ -253,13 +263,14 @@ class GLComputeBackend(GLBackend):
                 if bound.get(binding) != name:
                     bind(_SSBO, binding, name)
                     bound[binding] = name
-            name = names[index] = runtime.acquire_buffer(capacity)
-            buffer = returned.get(index)
-            if buffer is not None:
-                buffer.gl_name = name
-            if bound.get(out_binding) != name:
-                bind(_SSBO, out_binding, name)
-                bound[out_binding] = name
+            for slot, capacity, binding in outputs:
+                name = names[slot] = runtime.acquire_buffer(capacity)
+                buffer = returned.get(slot)
+                if buffer is not None:
+                    buffer.gl_name = name
+                if bound.get(binding) != name:
+                    bind(_SSBO, binding, name)
+                    bound[binding] = name
             overridden = uniform_overrides.get(index)
             if overridden is None:
                 for setter, location, value in setters:
@@ -272,14 +283,15 @@ class GLComputeBackend(GLBackend):
             for finished, finished_capacity in releases:
                 runtime.release_buffer(names[finished], finished_capacity)
 
-    def dispatch(self, compiled, inputs, out, uniforms, groups, layout):
-        """On the GL thread: run one program into `out` (a fresh GL object from the pool)."""
+    def dispatch(self, compiled, inputs, out, uniforms, groups, layout, extras=()):
+        """On the GL thread: run one program into `out` and `extras` (fresh GL objects from the pool)."""
         hot = self.runtime.hot
         _use_program(self.runtime, compiled.name)
         for buffer, (first, parts) in zip(inputs, layout):
             self._bind(buffer, first, parts)
-        out.gl_name = self.runtime.acquire_buffer(capacity_for(out.words * 4))
-        self._bind(out, *layout[-1])
+        for buffer, (first, parts) in zip((out, *extras), layout[len(inputs):]):
+            buffer.gl_name = self.runtime.acquire_buffer(capacity_for(buffer.words * 4))
+            self._bind(buffer, first, parts)
         set_uniforms(hot, uniforms)
         hot.glDispatchCompute(*groups)
         hot.glMemoryBarrier(_AFTER_DISPATCH_BARRIERS)
@@ -302,17 +314,17 @@ def _bind_whole(runtime, binding, name):
 
 
 def _compute_steps(backend, plan):
-    """Per step of a replay plan: (program name, [(source kind, slot, binding)], output pool size class, output
-    binding, [(uniform setter, location, value)], groups, [(released step, its size class)]); None where a
+    """Per step of a replay plan: (program name, [(source kind, slot, binding)], [(output slot, pool size class,
+    binding)], [(uniform setter, location, value)], groups, [(released slot, its size class)]); None where a
     tensor needs several bindings."""
     hot = backend.runtime.hot
-    capacities = [capacity_for(words * 4) for words, _ in plan.step_sizes]
+    capacities = [capacity_for(words * 4) for words, _ in plan.slot_sizes]
     steps = []
-    for index, (compiled, inputs, uniforms, groups, layout) in enumerate(plan.steps):
+    for index, (compiled, inputs, uniforms, groups, layout, slots) in enumerate(plan.steps):
         if any(parts != 1 for _, parts in layout):
             return None
         steps.append((compiled.name, [(kind, slot, binding) for (kind, slot), (binding, _) in zip(inputs, layout)],
-                      capacities[index], layout[-1][0],
+                      [(slot, capacities[slot], binding) for slot, (binding, _) in zip(slots, layout[len(inputs):])],
                       [(getattr(hot, _UNIFORM_SETTERS[kind]), location, value) for location, kind, value in uniforms],
                       groups, [(finished, capacities[finished]) for finished in plan.release_after[index]]))
     return steps
@@ -363,8 +375,9 @@ class GLFragmentBackend(GLBackend):
     def _layout(spec):
         return None
 
-    def dispatch(self, compiled, inputs, out, uniforms, groups, layout):
-        """On the GL thread: render one program into `out` (a fresh texture from the pool)."""
+    def dispatch(self, compiled, inputs, out, uniforms, groups, layout, extras=()):
+        """On the GL thread: render one program into `out` (a fresh texture from the pool); the fragment path's
+        programs have no extra outputs."""
         GL, hot = self.runtime.GL, self.runtime.hot
         extent = programs.texture_extent(out.words)
         out.gl_name = self.runtime.acquire_texture(extent)

@@ -38,17 +38,17 @@ _BIAS_ADD = (("binary.glsl", "elementwise.glsl"), (("BINARY", 1), ("FN", "k_add"
 class Step:
     """One recorded dispatch, while fusion rewrites the trace: the spec it ran and its buffers."""
 
-    __slots__ = ("spec", "inputs", "out", "compiled", "uniforms", "groups", "layout")
+    __slots__ = ("spec", "inputs", "out", "compiled", "uniforms", "groups", "layout", "extras")
 
     def __init__(self, record):
-        self.compiled, self.inputs, self.out, self.uniforms, self.groups, self.layout, self.spec = record
+        self.compiled, self.inputs, self.out, self.uniforms, self.groups, self.layout, self.spec, self.extras = record
 
     def record(self):
-        return self.compiled, self.inputs, self.out, self.uniforms, self.groups, self.layout, self.spec
+        return self.compiled, self.inputs, self.out, self.uniforms, self.groups, self.layout, self.spec, self.extras
 
 
 def fuse(backend, records, kept):
-    """The trace's records (compiled, inputs, out, uniforms, groups, layout, spec) with fusable readers
+    """The trace's records (compiled, inputs, out, uniforms, groups, layout, spec, extras) with fusable readers
     folded into the dispatch before them. `kept`: ids of the buffers the function returns or assigns to
     Variables, which must still be stored."""
     steps = [Step(record) for record in records]
@@ -56,7 +56,7 @@ def fuse(backend, records, kept):
     for step in steps:
         for buffer in step.inputs:
             readers[id(buffer)] = readers.get(id(buffer), 0) + 1
-    producer = {id(step.out): step for step in steps}
+    producer = {id(buffer): step for step in steps for buffer in (step.out, *step.extras)}
     order = {id(step): index for index, step in enumerate(steps)}
     fused = []
     for step in steps:

@@ -109,14 +109,16 @@ class ComputeSpec:
     `source` is a gl_kernels file with its own `main()` and local size; inputs
     are bound as readonly `uint` SSBOs at bindings 0..n-1 named `<name>_data`,
     the output at binding n as `out_data`; `groups` is the dispatch size.
+    `extra_outputs` ((shape, dtype) each) are written to `out1_data`, `out2_data`...
+    in the same dispatch (several results computed from the same reads).
     The runtime prepends `#version 430`, the defines and the uniform declarations.
     """
 
     __slots__ = ("source", "inputs", "input_names", "out_shape", "out_dtype", "defines", "uniforms", "groups",
-                 "libraries", "epilogue_inputs", "key")
+                 "libraries", "epilogue_inputs", "extra_outputs", "key")
 
     def __init__(self, source, inputs, out_shape, out_dtype, groups, defines=None, uniforms=None, input_names=None,
-                 libraries=(), epilogue_inputs=0):
+                 libraries=(), epilogue_inputs=0, extra_outputs=()):
         self.source = source
         self.inputs = list(inputs)
         self.input_names = tuple(input_names) if input_names else tuple("xyzwuvpq"[k] for k in range(len(self.inputs)))
@@ -127,19 +129,22 @@ class ComputeSpec:
         self.uniforms = uniforms or {}
         self.libraries = tuple(libraries)         # gl_kernels files included before the source (epilogue functions)
         self.epilogue_inputs = epilogue_inputs    # the last inputs feed epilogue(), bound after the output
+        self.extra_outputs = tuple((tuple(shape), dtype) for shape, dtype in extra_outputs)
         self.key = (source, self.defines, self.input_names, tuple(name for name in sorted(self.uniforms)),
-                    self.libraries, epilogue_inputs)
+                    self.libraries, epilogue_inputs, len(self.extra_outputs))
 
     def main_input_count(self):
         return len(self.inputs) - self.epilogue_inputs
 
 
 def compute_spec_layout(spec):
-    """(binding, parts) of each input and then the output: epilogue inputs come after the output, whose
-    binding the hand-written shaders fix at the number of their own inputs."""
+    """(binding, parts) of each input, then of the output and of any extra outputs: epilogue inputs come
+    after the output, whose binding the hand-written shaders fix at the number of their own inputs, and
+    extra outputs after those."""
     main = spec.main_input_count()
+    extras = main + 1 + spec.epilogue_inputs
     return ([(index, 1) for index in range(main)] + [(main + 1 + k, 1) for k in range(spec.epilogue_inputs)]
-            + [(main, 1)])
+            + [(main, 1)] + [(extras + k, 1) for k in range(len(spec.extra_outputs))])
 
 
 def raw_compute_source(spec):
@@ -152,8 +157,9 @@ def raw_compute_source(spec):
             + "".join(f"#define {name} {value}\n" for name, value in spec.defines)
             + "".join(f"uniform {kind} {name};\n" for name, (kind, _) in sorted(spec.uniforms.items()))
             + bindings
-            + f"layout(std430, binding = {layout[-1][0]}) writeonly restrict buffer out_buffer "
-              "{ uint out_data[]; };\n"
+            + "".join(f"layout(std430, binding = {binding}) writeonly restrict buffer out{k or ''}_buffer "
+                      f"{{ uint out{k or ''}_data[]; }};\n"
+                      for k, (binding, _) in enumerate(layout[len(spec.inputs):]))
             + "".join(library(name) + "\n" for name in spec.libraries + ("epilogue.glsl",))
             + library(spec.source))
 

@@ -1,9 +1,9 @@
 """Replaying the programs a tf.function trace dispatched (engine/tracing.py), all in one GL-thread command.
 
 A trace records each dispatch as (program, input buffers, output buffer, uniforms, grid, binding
-layout). The plan names every buffer by where a replay finds it: the call's arguments, the
-current buffer of a Variable, a constant the trace holds (weights it folded, scalars it
-uploaded), or the output of an earlier step. Step outputs get GL objects from the pool as
+layout, spec, extra output buffers). The plan names every buffer by where a replay finds it: the
+call's arguments, the current buffer of a Variable, a constant the trace holds (weights it folded,
+scalars it uploaded), or an output slot of an earlier step (a step has one slot per output). Step outputs get GL objects from the pool as
 eager dispatches do, and go back to it right after the last step that reads them; the
 function's outputs become new tensors of their own, so a later replay never overwrites them.
 """
@@ -24,12 +24,12 @@ class StepOutput:
 
 
 class ReplayPlan:
-    __slots__ = ("steps", "step_sizes", "release_after", "outputs", "constants", "reseeds", "compute_steps")
+    __slots__ = ("steps", "slot_sizes", "release_after", "outputs", "constants", "reseeds", "compute_steps")
 
-    def __init__(self, steps, step_sizes, release_after, outputs, constants):
-        self.steps = steps                  # [(compiled, [(kind, index)], uniforms, groups, layout)]
-        self.step_sizes = step_sizes        # (words, nbytes) of each step's output
-        self.release_after = release_after  # [step indices whose output the step at this index reads last]
+    def __init__(self, steps, slot_sizes, release_after, outputs, constants):
+        self.steps = steps                  # [(compiled, [(kind, index)], uniforms, groups, layout, out slots)]
+        self.slot_sizes = slot_sizes        # (words, nbytes) of each output slot
+        self.release_after = release_after  # [slots that the step at this index reads last]
         self.outputs = outputs              # [(kind, index) or None] per output leaf of the function
         self.constants = constants          # buffers the plan keeps alive
         self.reseeds = []                   # [(seed request index, step index, {uniform name: slot})]
@@ -74,7 +74,7 @@ def _philox_values(pair):
 
 def build_plan(records, traced_variables, argument_buffers, output_buffers, seed_pairs):
     """(ReplayPlan, [Variables in the order the plan reads them]) from a trace's dispatches (after fusion.py):
-    `records` (compiled, inputs, out, uniforms, groups, layout, spec); `traced_variables` the trace's
+    `records` (compiled, inputs, out, uniforms, groups, layout, spec, extras); `traced_variables` the trace's
     id(buffer) -> (buffer, Variable); `seed_pairs` those of the trace's stateful random ops.
 
     A dispatch that reads constants alone (a gradient's seed of ones, a shape's fill) and draws no fresh
@@ -86,7 +86,7 @@ def build_plan(records, traced_variables, argument_buffers, output_buffers, seed
         arguments.setdefault(id(buffer), index)
     variables, variable_index = [], {}
     constants, constant_index = [], {}
-    produced = {}                                   # id(buffer) -> step index
+    produced = {}                                   # id(buffer) -> output slot
 
     def locate(buffer):
         key = id(buffer)
@@ -104,8 +104,8 @@ def build_plan(records, traced_variables, argument_buffers, output_buffers, seed
             constants.append(buffer)
         return _CONSTANT, constant_index[key]
 
-    steps, step_sizes, last_read, step_of_record = [], [], {}, {}
-    for record, (compiled, inputs, out, uniforms, groups, layout, _) in enumerate(records):
+    steps, slot_sizes, last_read, written_by, step_of_record = [], [], {}, [], {}
+    for record, (compiled, inputs, out, uniforms, groups, layout, _, extras) in enumerate(records):
         sources = [locate(buffer) for buffer in inputs]
         if record not in reseeded and all(kind == _CONSTANT for kind, _ in sources):
             continue
@@ -113,34 +113,38 @@ def build_plan(records, traced_variables, argument_buffers, output_buffers, seed
         for kind, index in sources:
             if kind == STEP:
                 last_read[index] = len(steps)
-        produced[id(out)] = len(steps)
-        steps.append((compiled, sources, uniforms, groups, layout))
-        step_sizes.append((out.words, out.nbytes))
+        slots = []
+        for buffer in (out, *extras):
+            produced[id(buffer)] = len(slot_sizes)
+            slots.append(len(slot_sizes))
+            slot_sizes.append((buffer.words, buffer.nbytes))
+            written_by.append(len(steps))
+        steps.append((compiled, sources, uniforms, groups, layout, tuple(slots)))
     outputs = [None if buffer is None else locate(buffer) for buffer in output_buffers]
     returned = {index for kind, index in filter(None, outputs) if kind == STEP}
     release_after = [[] for _ in steps]
-    for step in range(len(steps)):
-        if step not in returned:
-            release_after[last_read.get(step, step)].append(step)
-    plan = ReplayPlan(steps, step_sizes, release_after, outputs, constants)
+    for slot, step in enumerate(written_by):
+        if slot not in returned:
+            release_after[last_read.get(slot, step)].append(slot)
+    plan = ReplayPlan(steps, slot_sizes, release_after, outputs, constants)
     plan.reseeds = [(request, step_of_record[record], slots) for request, record, slots in reseeds]
     return plan, variables
 
 
-def returned_steps(plan):
-    """Indices of the steps whose outputs the function returns (each becomes a tensor of the caller's)."""
+def returned_slots(plan):
+    """The output slots the function returns (each becomes a tensor of the caller's)."""
     return sorted({index for kind, index in filter(None, plan.outputs) if kind == STEP})
 
 
 def run_plan(backend, plan, arguments, variables, returned, uniform_overrides):
     """On the GL thread: dispatch every step, releasing step outputs once nothing later reads them."""
-    sources = (arguments, variables, plan.constants, [None] * len(plan.steps))
+    sources = (arguments, variables, plan.constants, [None] * len(plan.slot_sizes))
     made = sources[STEP]
-    for index, (compiled, inputs, uniforms, groups, layout) in enumerate(plan.steps):
-        out = returned.get(index) or StepOutput(plan.step_sizes[index][0])
-        made[index] = out
-        backend.dispatch(compiled, [sources[kind][slot] for kind, slot in inputs], out,
-                         uniform_overrides.get(index, uniforms), groups, layout)
+    for index, (compiled, inputs, uniforms, groups, layout, slots) in enumerate(plan.steps):
+        for slot in slots:
+            made[slot] = returned.get(slot) or StepOutput(plan.slot_sizes[slot][0])
+        backend.dispatch(compiled, [sources[kind][slot] for kind, slot in inputs], made[slots[0]],
+                         uniform_overrides.get(index, uniforms), groups, layout, [made[slot] for slot in slots[1:]])
         for finished in plan.release_after[index]:
             backend.recycle(made[finished])
             made[finished] = None

@@ -1,15 +1,28 @@
-"""Fused optimizer updates (gl_kernels/training_*.glsl): one elementwise program per output."""
+"""Fused optimizer updates (gl_kernels/training_*): Adam as one dispatch with three outputs on the compute
+path, one elementwise program per output on the fragment path."""
 from ....dtypes import float32
+from .. import program as programs
 from ..kernel import gl_kernel
-from ..program import ProgramSpec
+from ..program import ComputeSpec, ProgramSpec
 from .binary import OPAQUE_ZERO, POW_LIBRARIES
 
 _ADAM_INPUTS = ("variable", "momentum", "velocity", "gradient", "alpha", "decay_1", "decay_2", "epsilon")
+_ADAM_GROUP_SIZE = 256
+_MAX_GROUPS_PER_AXIS = 65535
 
 
 @gl_kernel("ApplyAdam")
 def apply_adam(backend, *inputs):
     variable = inputs[0]
+    count = variable.size
+    if backend.path == "compute" and variable.dtype is float32 and 0 < count <= programs.PART_WORDS:
+        groups = -(-count // _ADAM_GROUP_SIZE)
+        width = min(groups, _MAX_GROUPS_PER_AXIS)
+        outputs = ((variable.shape, float32),) * 2
+        return backend.program(ComputeSpec("training_adam.comp", inputs, variable.shape, float32,
+                                           (width, -(-groups // width), 1),
+                                           {"COUNT": count, "WG_SIZE": _ADAM_GROUP_SIZE}, input_names=_ADAM_INPUTS,
+                                           extra_outputs=outputs))
     return tuple(backend.program(ProgramSpec(inputs, variable.shape, variable.dtype, ("training_adam.glsl",),
                                              {output: 1}, input_names=_ADAM_INPUTS, elementwise=True))
                  for output in ("OUT_VARIABLE", "OUT_MOMENTUM", "OUT_VELOCITY"))
