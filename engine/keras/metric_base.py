@@ -9,11 +9,13 @@ import functools
 import numpy as np
 
 from .. import runtime
-from ..dtypes import as_dtype
+from ..dtypes import as_dtype, float32
 from ..errors import InvalidArgumentError
 from ..ops.binary import divide_no_nan, multiply
+from ..ops.convert import convert_to_tensor
 from ..ops.reduction import reduce_mean, reduce_sum
 from ..ops.shape import broadcast_to, identity
+from ..ops.training import accumulate_mean
 from ..tensor import Variable
 from .losses import as_float_tensor, snake_case, squeeze_or_expand_to_same_rank
 
@@ -127,11 +129,16 @@ class Mean(Metric):
 
     def update_state(self, values, sample_weight=None):
         values, sample_weight = reduce_to_samplewise_values(values, sample_weight, reduce_mean, self._dtype)
+        increment = reduce_sum(sample_weight) if sample_weight is not None else \
+            float(values.shape[0]) if values.ndim >= 1 else 1.0
+        if self.total.dtype is float32 and values.dtype is float32:
+            total, count = accumulate_mean(self.total, self.count, values,
+                                           convert_to_tensor(increment, dtype=float32))
+            self.total.assign(total)
+            self.count.assign(count)
+            return
         self.total.assign_add(reduce_sum(values))
-        if sample_weight is not None:
-            self.count.assign_add(reduce_sum(sample_weight))
-        else:
-            self.count.assign_add(float(values.shape[0]) if values.ndim >= 1 else 1.0)
+        self.count.assign_add(increment)
 
     def result(self):
         return divide_no_nan(self.total, self.count)

@@ -1,7 +1,8 @@
-"""Fused optimizer updates: one kernel per variable instead of a dozen elementwise ops.
+"""Fused training updates: an optimizer's step, one kernel per variable instead of a dozen elementwise ops,
+and a Mean metric's update.
 
-Internal to engine/optimizers (TF's raw ApplyAdam is not part of its Python API either);
-each update reproduces the unfused ops' float32 arithmetic in the same order.
+Internal to engine/optimizers and engine/keras's metrics (TF's raw ApplyAdam is not part of its Python API
+either); each update reproduces the unfused ops' float32 arithmetic in the same order.
 """
 from ..errors import InvalidArgumentError
 from ..runtime import run_kernel
@@ -31,3 +32,12 @@ def adam_step_size(learning_rate, iterations, beta_1, beta_2):
         raise InvalidArgumentError(f"adam_step_size: learning_rate and iterations must be scalars, got shapes "
                                    f"{list(learning_rate.shape)} and {list(iterations.shape)}")
     return run_kernel("AdamStepSize", [learning_rate, iterations], {"beta_1": float(beta_1), "beta_2": float(beta_2)})
+
+
+def accumulate_mean(total, count, values, increment):
+    """A Mean metric's update as one kernel: (total + sum(values), count + increment), float32 scalars, where
+    reduce_sum and two additions were three dispatches each training step."""
+    for name, tensor in (("total", total), ("count", count), ("increment", increment)):
+        if tensor.shape.rank != 0:
+            raise InvalidArgumentError(f"accumulate_mean: {name} must be a scalar, got shape {list(tensor.shape)}")
+    return tuple(run_kernel("AccumulateMean", [total, count, values, increment], {}))

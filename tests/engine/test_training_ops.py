@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import engine as tf
-from engine.ops.training import adam_step_size, apply_adam
+from engine.ops.training import accumulate_mean, adam_step_size, apply_adam
 from tests.engine.opcheck import check_op
 
 
@@ -95,3 +95,33 @@ def test_traced_adam_steps_with_one_and_three_dispatches_a_variable_match_eager(
     np.testing.assert_allclose(traced_w, eager_w, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(traced_b, eager_b, rtol=1e-5, atol=1e-6)
     assert not np.allclose(traced_b, start_b)
+
+
+@pytest.mark.parametrize("shape", [(), (1,), (16,), (1000,), (3, 700)])
+@pytest.mark.parametrize("one_binding", [True, False], ids=["one dispatch", "split bindings"])
+def test_accumulate_mean_matches_numpy(backend, shape, one_binding, monkeypatch):
+    if not one_binding:   # values past one SSBO binding: the compute path sums with the Sum kernel instead
+        from engine.backends.gl import program as programs
+        monkeypatch.setattr(programs, "PART_WORDS", 256)
+    values = np.random.default_rng(4).standard_normal(shape).astype(np.float32)
+    total, count = accumulate_mean(tf.constant(np.float32(2.5)), tf.constant(np.float32(7.0)), tf.constant(values),
+                                   tf.constant(np.float32(values.size)))
+    np.testing.assert_allclose(total.numpy(), 2.5 + values.astype(np.float64).sum(), rtol=1e-5, atol=1e-5)
+    assert count.numpy() == 7.0 + values.size and total.dtype is tf.float32 and total.shape == ()
+
+
+def test_a_traced_mean_metric_update_is_one_dispatch_on_the_compute_path(backend):
+    metric = tf.keras.metrics.Mean()
+    update = tf.function(metric.update_state)
+    values = np.array([1.0, 2.0, 4.5], np.float32)
+    for _ in range(3):
+        update(values)
+    np.testing.assert_allclose(float(metric.result()), 2.5)
+    assert float(metric.count.numpy()) == 9.0
+    if backend == "gl-compute":
+        assert update.dispatch_count(values) == 1
+
+
+def test_accumulate_mean_rejects_totals_that_are_not_scalars(backend):
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"total must be a scalar"):
+        accumulate_mean(tf.zeros([1]), tf.constant(0.0), tf.zeros([3]), tf.constant(3.0))

@@ -21,3 +21,10 @@ def adam_step_size(learning_rate, iterations, *, beta_1, beta_2):
         correction_1 = one - np.power(np.float32(beta_1), step)
         correction_2 = one - np.power(np.float32(beta_2), step)
         return np.asarray(learning_rate * np.sqrt(correction_2) / correction_1, np.float32)
+
+
+@cpu_kernel("AccumulateMean")
+def accumulate_mean(total, count, values, increment):
+    with np.errstate(all="ignore"):
+        return (np.asarray(total + np.sum(values, dtype=np.float32), np.float32),
+                np.asarray(count + increment, np.float32))

@@ -2,7 +2,7 @@
 path, one elementwise program per output on the fragment path."""
 from ....dtypes import float32
 from .. import program as programs
-from ..kernel import gl_kernel
+from ..kernel import gl_kernel, kernels_for
 from ..program import ComputeSpec, ProgramSpec
 from .binary import OPAQUE_ZERO, POW_LIBRARIES
 
@@ -34,3 +34,15 @@ def adam_step_size(backend, learning_rate, iterations, *, beta_1, beta_2):
                                        POW_LIBRARIES + ("training_adam_step_size.glsl",),
                                        uniforms={"beta_1": ("float", beta_1), "beta_2": ("float", beta_2), **OPAQUE_ZERO},
                                        input_names=("learning_rate", "iterations")))
+
+
+@gl_kernel("AccumulateMean")
+def accumulate_mean(backend, total, count, values, increment):
+    if backend.path == "compute" and 0 < values.size <= programs.PART_WORDS:
+        return backend.program(ComputeSpec("training_accumulate_mean.comp", [total, count, values, increment], (),
+                                           float32, (1, 1, 1), {"COUNT": values.size},
+                                           input_names=("total", "count", "values", "increment"),
+                                           extra_outputs=(((), float32),)))
+    kernels = kernels_for(backend.path)
+    total_sum = kernels["Sum"](backend, values, axes=tuple(range(values.ndim)), keepdims=False)
+    return kernels["Add"](backend, total, total_sum), kernels["Add"](backend, count, increment)
