@@ -7,7 +7,7 @@ window keeps responding while it trains.
   per class, as EfficientNet-Lite0's pooled features are): the time does not depend on their values.
 - Train in the window: the same, started by clicking Train in the real main window (offscreen), timed from
   the click to the window holding the new classifier.
-- Preview: the window's live path without its widgets: FrameReader on a 30 fps synthetic camera of
+- Preview: the window's live path without its widgets: FrameReader on a 60 fps synthetic camera of
   224x224 frames -> PreviewWorker (latest frame wins) with the real EfficientNet-Lite0 and a trained head,
   as PreviewPanel connects them. Also the time of one prediction.
 - UI stalls: a 10 ms timer in the real window's event loop while that training runs in its
@@ -34,10 +34,13 @@ CLASSES = 3
 SAMPLES_PER_CLASS = 200
 EMBEDDING_SIZE = 1280
 FRAME_SIZE = 224
-CAMERA_FPS = 30
+CAMERA_FPS = 60   # above both targets, so the rate measured is the engine's and not the camera's
 TICK_MS = 10
 IDLE_SECONDS = 1.0
-TARGETS = {"train_seconds": 5.0, "preview_fps": 10.0, "stall_ms": 50.0}
+# The issue's targets: on the project's 2-core CPU, and where the engine runs on a hardware GPU.
+STALL_MS = 50.0
+TARGETS = {"cpu": {"train_seconds": 5.0, "preview_fps": 10.0, "stall_ms": STALL_MS},
+           "gpu": {"train_seconds": 1.0, "preview_fps": 30.0, "stall_ms": STALL_MS}}
 BLAS_CONFIGS = {"default BLAS threads": None, "1 BLAS thread": 1}
 
 
@@ -179,7 +182,7 @@ def measure_window(project_path):
 
     training_gaps = gaps(marks["pressed"], marks["trained"])
     result = (marks["trained"] - marks["pressed"], max(training_gaps),
-              sum(gap * 1e3 > TARGETS["stall_ms"] for gap in training_gaps), max(gaps(ticks[0], marks["pressed"])))
+              sum(gap * 1e3 > STALL_MS for gap in training_gaps), max(gaps(ticks[0], marks["pressed"])))
     window.close()
     return result
 
@@ -202,7 +205,8 @@ def measure_all(backend, repeats, preview_seconds):
         window_seconds, training_gap, stalls, idle_gap = measure_window(sample_project_file(folder, embeddings, labels))
     return {"train_seconds": train_seconds, "val_accuracy": accuracy, "window_train_seconds": window_seconds,
             "preview_fps": fps, "dropped_per_second": dropped, "prediction_seconds": per_prediction,
-            "training_gap": training_gap, "stalls": stalls, "idle_gap": idle_gap, "backend": tf.get_backend()}
+            "training_gap": training_gap, "stalls": stalls, "idle_gap": idle_gap, "backend": tf.get_backend(),
+            "hardware_gpu": tf.get_backend() != "cpu" and not tf.backends()[tf.get_backend()]["software"]}
 
 
 # --- the parent: one child per BLAS configuration, then the table -------------------------------------------
@@ -228,7 +232,8 @@ def table_rows(name, result, repeats):
     train = statistics.median(result["train_seconds"])
     spread = f" ({format_time(min(result['train_seconds']))}–{format_time(max(result['train_seconds']))})" \
         if repeats > 1 else ""
-    target_train, target_fps, target_stall = TARGETS["train_seconds"], TARGETS["preview_fps"], TARGETS["stall_ms"]
+    targets = TARGETS["gpu" if result["hardware_gpu"] else "cpu"]
+    target_train, target_fps, target_stall = targets["train_seconds"], targets["preview_fps"], targets["stall_ms"]
     return [
         [f"Train: train_head, 600 embeddings, 50 epochs, batch 16 (median of {repeats})", name,
          format_time(train) + spread, f"< {target_train:g} s", _verdict(train < target_train)],
@@ -261,8 +266,9 @@ def main():
     from bench.common import print_table
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(f"Glimmer app speed on {args.backend}: {os.cpu_count()} cores (load average {load} at the start), "
-          f"numpy {np.__version__}; targets: train < {TARGETS['train_seconds']:g} s, preview >= "
-          f"{TARGETS['preview_fps']:g} fps, no UI stall over {TARGETS['stall_ms']:g} ms")
+          f"numpy {np.__version__}; targets: " + "; ".join(
+              f"{kind}: train < {t['train_seconds']:g} s, preview >= {t['preview_fps']:g} fps, no UI stall over "
+              f"{t['stall_ms']:g} ms" for kind, t in (("cpu", TARGETS["cpu"]), ("hardware GPU", TARGETS["gpu"]))))
     rows = []
     for name, threads in BLAS_CONFIGS.items():
         result = child_results(args.backend, repeats, preview_seconds, threads)
