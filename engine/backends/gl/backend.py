@@ -108,7 +108,7 @@ class GLBackend(Backend):
         """Run one ProgramSpec or ComputeSpec and return its output tensor, or the tuple of its outputs where a
         ComputeSpec has extra outputs."""
         out = _new_buffer(self, spec.out_shape, spec.out_dtype)
-        extra_outputs = getattr(spec, "extra_outputs", ())
+        extra_outputs = spec.extra_outputs
         extras = [_new_buffer(self, shape, dtype) for shape, dtype in extra_outputs]
         if out.words:
             plan = self._plans.get(spec.key)
@@ -285,17 +285,18 @@ class GLComputeBackend(GLBackend):
 
     def dispatch(self, compiled, inputs, out, uniforms, groups, layout, extras=()):
         """On the GL thread: run one program into `out` and `extras` (fresh GL objects from the pool)."""
-        hot = self.runtime.hot
-        _use_program(self.runtime, compiled.name)
+        runtime = self.runtime
+        _use_program(runtime, compiled.name)
         for buffer, (first, parts) in zip(inputs, layout):
             self._bind(buffer, first, parts)
         for buffer, (first, parts) in zip((out, *extras), layout[len(inputs):]):
-            buffer.gl_name = self.runtime.acquire_buffer(capacity_for(buffer.words * 4))
+            buffer.gl_name = runtime.acquire_buffer(capacity_for(buffer.words * 4))
             self._bind(buffer, first, parts)
+        hot = runtime.hot
         set_uniforms(hot, uniforms)
         hot.glDispatchCompute(*groups)
         hot.glMemoryBarrier(_AFTER_DISPATCH_BARRIERS)
-        self.runtime.progress.submit()
+        runtime.progress.submit()
 
 
 def _use_program(runtime, name):

@@ -73,6 +73,9 @@ def texture_extent(words):
     return width, -(-texels // width)
 
 
+_DEFAULT_INPUT_NAMES = tuple(tuple("xyzwuvpq"[:count]) for count in range(9))
+
+
 class ProgramSpec:
     """What a kernel asks the runtime to run: one output, computed element by element.
 
@@ -87,20 +90,22 @@ class ProgramSpec:
 
     __slots__ = ("inputs", "input_names", "out_shape", "out_dtype", "libraries", "defines", "uniforms",
                  "elementwise", "key")
+    extra_outputs = ()   # one output each (see ComputeSpec)
 
     def __init__(self, inputs, out_shape, out_dtype, libraries=(), defines=None, uniforms=None,
                  input_names=None, elementwise=False):
-        self.inputs = list(inputs)
-        self.input_names = tuple(input_names) if input_names else tuple("xyzwuvpq"[k] for k in range(len(self.inputs)))
+        self.inputs = inputs = list(inputs)
+        self.input_names = tuple(input_names) if input_names else _DEFAULT_INPUT_NAMES[len(inputs)]
         self.out_shape = tuple(out_shape)
         self.out_dtype = out_dtype
         self.libraries = tuple(libraries)
-        self.defines = tuple(sorted((defines or {}).items()))
-        self.uniforms = uniforms or {}
+        self.defines = tuple(sorted(defines.items())) if defines else ()
+        self.uniforms = uniforms = uniforms or {}
         self.elementwise = elementwise
-        self.key = (self.libraries, self.defines, self.input_names, self.out_shape, out_dtype, elementwise,
-                    tuple((tuple(t.shape), t.dtype) for t in self.inputs),
-                    tuple((name, u[0]) for name, u in sorted(self.uniforms.items())))
+        # Built on every eager op: dtypes enter by name (a DType hashes and compares in Python, a str in C).
+        self.key = (self.libraries, self.defines, self.input_names, self.out_shape, out_dtype.name, elementwise,
+                    tuple([(t.shape, t.dtype.name) for t in inputs]),
+                    tuple([(name, u[0]) for name, u in sorted(uniforms.items())]) if uniforms else ())
 
 
 class ComputeSpec:
@@ -121,7 +126,7 @@ class ComputeSpec:
                  libraries=(), epilogue_inputs=0, extra_outputs=()):
         self.source = source
         self.inputs = list(inputs)
-        self.input_names = tuple(input_names) if input_names else tuple("xyzwuvpq"[k] for k in range(len(self.inputs)))
+        self.input_names = tuple(input_names) if input_names else _DEFAULT_INPUT_NAMES[len(self.inputs)]
         self.out_shape = tuple(out_shape)
         self.out_dtype = out_dtype
         self.groups = tuple(groups)

@@ -1,6 +1,7 @@
 """The process-wide GL runtime: one context on one thread, object pools and the program cache."""
 import collections
 import ctypes
+import functools
 import os
 import threading
 
@@ -291,6 +292,7 @@ def validate_with_glslang(source, stage):
         raise BackendError(f"glslangValidator rejects this {stage} shader:\n{result.stdout.strip()}\n{numbered}")
 
 
+@functools.lru_cache(maxsize=4096)   # twice an op (acquire and recycle), on few distinct sizes
 def capacity_for(nbytes):
     """Pool size classes: powers of two up to 16 MiB, then multiples of 16 MiB (at most 2x waste)."""
     nbytes = max(nbytes, 16)
