@@ -4,6 +4,7 @@ Both keep tensors as 32-bit words in GPU memory and run the same kernel
 programs (program.py), wrapped as compute or fragment shaders. Work is queued
 on the GL thread; only reads wait.
 """
+import ctypes
 import math
 from concurrent.futures import Future
 
@@ -240,8 +241,9 @@ class GLComputeBackend(GLBackend):
 
     def _run_plan(self, plan, arguments, variables, returned, uniform_overrides):
         """On the GL thread: a replay's dispatches. A replay issues tens of dispatches per millisecond, so
-        where every tensor fits one binding its steps are prepared once (programs, bindings, pool size
-        classes, uniform setters) and run here with GL names alone; otherwise as eager dispatches are."""
+        where every tensor fits one binding (and the context has glBindBuffersBase, GL 4.4) its steps are
+        prepared once (programs, binding arrays, pool size classes, uniform setters) and run here with GL
+        names alone; otherwise as eager dispatches are."""
         steps = plan.compute_steps
         if steps is None:
             steps = plan.compute_steps = _compute_steps(self, plan) or ()
@@ -250,27 +252,23 @@ class GLComputeBackend(GLBackend):
             return
         runtime = self.runtime
         hot = runtime.hot
-        bind, bound, dummy = hot.glBindBufferBase, runtime.bound_buffers, runtime.dummy_buffer
+        bind_all, dummy = hot.glBindBuffersBase, runtime.dummy_buffer
         sources = (arguments, variables, plan.constants)
         names = [None] * len(plan.slot_sizes)
-        for index, (program, inputs, outputs, setters, groups, releases) in enumerate(steps):
+        for index, (program, inputs, outputs, setters, groups, releases, bindings) in enumerate(steps):
             _use_program(runtime, program)
-            # _bind_whole, inlined: a training step binds a few hundred buffers.
+            # One call binds every buffer of a dispatch: on an H100 host, binding them one by one took
+            # a quarter of a training step's replay in the driver.
             for kind, slot, binding in inputs:
                 name = names[slot] if kind == replays.STEP else sources[kind][slot].gl_name
-                if name is None:
-                    name = dummy
-                if bound.get(binding) != name:
-                    bind(_SSBO, binding, name)
-                    bound[binding] = name
+                bindings[binding] = dummy if name is None else name
             for slot, capacity, binding in outputs:
                 name = names[slot] = runtime.acquire_buffer(capacity)
                 buffer = returned.get(slot)
                 if buffer is not None:
                     buffer.gl_name = name
-                if bound.get(binding) != name:
-                    bind(_SSBO, binding, name)
-                    bound[binding] = name
+                bindings[binding] = name
+            bind_all(_SSBO, 0, len(bindings), bindings)
             overridden = uniform_overrides.get(index)
             if overridden is None:
                 for setter, location, value in setters:
@@ -282,6 +280,7 @@ class GLComputeBackend(GLBackend):
             runtime.progress.submit()
             for finished, finished_capacity in releases:
                 runtime.release_buffer(names[finished], finished_capacity)
+        runtime.bound_buffers.clear()   # eager dispatches' record of the binding points is out of date
 
     def dispatch(self, compiled, inputs, out, uniforms, groups, layout, extras=()):
         """On the GL thread: run one program into `out` and `extras` (fresh GL objects from the pool)."""
@@ -316,9 +315,12 @@ def _bind_whole(runtime, binding, name):
 
 def _compute_steps(backend, plan):
     """Per step of a replay plan: (program name, [(source kind, slot, binding)], [(output slot, pool size class,
-    binding)], [(uniform setter, location, value)], groups, [(released slot, its size class)]); None where a
-    tensor needs several bindings."""
+    binding)], [(uniform setter, location, value)], groups, [(released slot, its size class)], a GLuint array
+    for the names at bindings 0...); None where a tensor needs several bindings or the context cannot bind
+    several buffers in one call."""
     hot = backend.runtime.hot
+    if hot.glBindBuffersBase is None:
+        return None
     capacities = [capacity_for(words * 4) for words, _ in plan.slot_sizes]
     steps = []
     for index, (compiled, inputs, uniforms, groups, layout, slots) in enumerate(plan.steps):
@@ -327,7 +329,8 @@ def _compute_steps(backend, plan):
         steps.append((compiled.name, [(kind, slot, binding) for (kind, slot), (binding, _) in zip(inputs, layout)],
                       [(slot, capacities[slot], binding) for slot, (binding, _) in zip(slots, layout[len(inputs):])],
                       [(getattr(hot, _UNIFORM_SETTERS[kind]), location, value) for location, kind, value in uniforms],
-                      groups, [(finished, capacities[finished]) for finished in plan.release_after[index]]))
+                      groups, [(finished, capacities[finished]) for finished in plan.release_after[index]],
+                      (ctypes.c_uint * len(layout))()))
     return steps
 
 

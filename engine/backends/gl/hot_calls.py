@@ -11,7 +11,7 @@ camera frame) copy in microseconds and come once or twice a step, where PyOpenGL
 tens: they are hot too.
 """
 import ctypes
-from ctypes import c_float, c_int, c_uint, c_uint64, c_void_p, c_ssize_t
+from ctypes import POINTER, c_float, c_int, c_uint, c_uint64, c_void_p, c_ssize_t
 
 from ...errors import BackendError
 
@@ -19,6 +19,7 @@ _SIGNATURES = {
     "glUseProgram": (None, c_uint),
     "glBindBufferBase": (None, c_uint, c_uint, c_uint),
     "glBindBufferRange": (None, c_uint, c_uint, c_uint, c_ssize_t, c_ssize_t),
+    "glBindBuffersBase": (None, c_uint, c_uint, c_int, POINTER(c_uint)),
     "glBindBuffer": (None, c_uint, c_uint),
     "glBufferSubData": (None, c_uint, c_ssize_t, c_ssize_t, c_void_p),
     "glUniform1f": (None, c_int, c_float),
@@ -38,16 +39,18 @@ _SIGNATURES = {
     "glBindVertexArray": (None, c_uint),
     "glDrawArrays": (None, c_uint, c_int, c_int),
 }
-# Functions only a GL 4.3 context has; a 3.3 context (the fragment path) may lack them.
-_COMPUTE_ONLY = {"glDispatchCompute", "glMemoryBarrier"}
+# Functions that only newer contexts have (a 3.3 context, the fragment path, lacks the compute ones); on an
+# older context the attribute is None.
+_SINCE = {"glDispatchCompute": (4, 3), "glMemoryBarrier": (4, 3), "glBindBuffersBase": (4, 4)}
 
 
 class HotCalls:
     """Attributes named like the GL functions, resolved through eglGetProcAddress on the GL thread."""
 
-    def __init__(self, get_proc_address, has_compute):
+    def __init__(self, get_proc_address, version):
         for name, (result, *arguments) in _SIGNATURES.items():
-            if name in _COMPUTE_ONLY and not has_compute:
+            if version < _SINCE.get(name, (0, 0)):
+                setattr(self, name, None)
                 continue
             address = get_proc_address(name.encode())
             if not address:

@@ -81,7 +81,7 @@ class GLRuntime:
         self.GL = GL
         version = tuple(int(p) for p in info["version"].split()[0].split(".")[:2])
         from OpenGL import EGL
-        self.hot = HotCalls(EGL.eglGetProcAddress, has_compute=version >= (4, 3))
+        self.hot = HotCalls(EGL.eglGetProcAddress, version)
         self.progress = GpuProgress(self.hot)
         self._buffers = ReleasedPool(self.progress)
         self._textures = ReleasedPool(self.progress)
