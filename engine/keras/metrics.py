@@ -8,6 +8,7 @@ from ..ops.binary import equal, greater, less, multiply
 from ..ops.indexing import one_hot
 from ..ops.reduction import argmax, reduce_any, reduce_mean, reduce_sum
 from ..ops.shape import expand_dims, reshape, squeeze
+from ..ops.training import argmax_matches
 from ..ops.unary import cast, sqrt
 from . import losses as losses_module
 from .confusion_metrics import (AUC, FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives,
@@ -56,10 +57,12 @@ def binary_accuracy(y_true, y_pred, threshold=0.5):
 
 
 def _argmax_matches(labels, y_pred):
-    predicted = argmax(y_pred, axis=-1, output_type=int32)
     if not labels.dtype.is_integer:
         labels = cast(labels, int32)
-    return cast(equal(labels, predicted), float32)
+    if (labels.dtype is int32 and y_pred.dtype is float32 and y_pred.ndim >= 1 and y_pred.shape[-1]
+            and tuple(labels.shape) == tuple(y_pred.shape[:-1])):
+        return argmax_matches(labels, y_pred)
+    return cast(equal(labels, argmax(y_pred, axis=-1, output_type=int32)), float32)
 
 
 def categorical_accuracy(y_true, y_pred):

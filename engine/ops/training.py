@@ -1,10 +1,11 @@
 """Fused training updates: an optimizer's step, one kernel per variable instead of a dozen elementwise ops,
-and a Mean metric's update.
+a Mean metric's update, and accuracy's per-sample matches.
 
 Internal to engine/optimizers and engine/keras's metrics (TF's raw ApplyAdam is not part of its Python API
 either); each update reproduces the unfused ops' float32 arithmetic in the same order.
 """
-from ..errors import InvalidArgumentError
+from ..dtypes import float32, int32
+from ..errors import DTypeError, InvalidArgumentError
 from ..runtime import run_kernel
 
 
@@ -34,10 +35,24 @@ def adam_step_size(learning_rate, iterations, beta_1, beta_2):
     return run_kernel("AdamStepSize", [learning_rate, iterations], {"beta_1": float(beta_1), "beta_2": float(beta_2)})
 
 
-def accumulate_mean(total, count, values, increment):
+def accumulate_mean(total, count, values, increment, weighted=False):
     """A Mean metric's update as one kernel: (total + sum(values), count + increment), float32 scalars, where
-    reduce_sum and two additions were three dispatches each training step."""
+    reduce_sum and two additions were three dispatches each training step. weighted: total + sum(values) *
+    increment instead (a loss tracker adding a batch's mean loss times its size)."""
     for name, tensor in (("total", total), ("count", count), ("increment", increment)):
         if tensor.shape.rank != 0:
             raise InvalidArgumentError(f"accumulate_mean: {name} must be a scalar, got shape {list(tensor.shape)}")
-    return tuple(run_kernel("AccumulateMean", [total, count, values, increment], {}))
+    return tuple(run_kernel("AccumulateMean", [total, count, values, increment], {"weighted": bool(weighted)}))
+
+
+def argmax_matches(labels, predictions):
+    """1.0 where an int32 label equals the index of its row's largest float32 prediction (the first one on ties,
+    the first NaN if any, as argmax), else 0.0: accuracy's per-sample values in one kernel instead of argmax,
+    equal and cast. labels: shape S; predictions: S + (classes,), classes >= 1."""
+    if labels.dtype is not int32 or predictions.dtype is not float32:
+        raise DTypeError(f"argmax_matches: int32 labels and float32 predictions, got {labels.dtype.name} and "
+                         f"{predictions.dtype.name}")
+    if predictions.shape.rank < 1 or not predictions.shape[-1] or tuple(labels.shape) != tuple(predictions.shape[:-1]):
+        raise InvalidArgumentError(f"argmax_matches: labels of shape {list(labels.shape)} do not fit predictions "
+                                   f"of shape {list(predictions.shape)}")
+    return run_kernel("ArgmaxMatches", [labels, predictions], {})

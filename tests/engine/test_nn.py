@@ -192,6 +192,26 @@ def test_cross_entropy_second_derivative_through_labels(backend):
     check_grad(grad_wrt_logits, lambda lab, log: _softmax(log) - lab, [labels, logits])
 
 
+# part_words: a smaller SSBO binding, so that the logits take 3-4 of them and the compute path runs its three
+# programs instead of one.
+@pytest.mark.parametrize("rows,classes,part_words", [(1, 1, None), (65, 3, None), (300, 70, None), (65, 3, 64),
+                                                     (300, 70, 8192)])
+def test_sparse_cross_entropy_loss_and_backprop_over_many_rows(backend, rows, classes, part_words, monkeypatch):
+    if part_words:
+        from engine.backends.gl import program as programs
+        monkeypatch.setattr(programs, "PART_WORDS", part_words)
+    rng = np.random.default_rng(rows + classes)
+    logits = rng.standard_normal((rows, classes)) * 3
+    labels = rng.integers(0, classes, rows).astype(np.int32)
+    got_loss = tf.nn.sparse_softmax_cross_entropy_with_logits(labels, tf.constant(logits.astype(np.float32)))
+    np.testing.assert_allclose(got_loss.numpy(), _sparse_xent(labels, logits), rtol=1e-5, atol=1e-6)
+    logits_tensor = tf.Variable(logits.astype(np.float32))
+    with tf.GradientTape() as tape:
+        total = tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits_tensor))
+    want = _softmax(logits) - np.eye(classes)[labels]
+    np.testing.assert_allclose(tape.gradient(total, logits_tensor).numpy(), want, rtol=1e-5, atol=1e-6)
+
+
 def test_sparse_cross_entropy_bad_labels_raise_on_cpu_and_give_nan_rows_on_gl(backend):
     logits = tf.zeros([3, 3])
     if backend == "cpu":   # as TensorFlow: its CPU kernel raises, its GPU kernel gives NaN rows

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import engine as tf
-from engine.ops.training import accumulate_mean, adam_step_size, apply_adam
+from engine.ops.training import accumulate_mean, adam_step_size, apply_adam, argmax_matches
 from tests.engine.opcheck import check_op
 
 
@@ -99,15 +99,18 @@ def test_traced_adam_steps_with_one_and_three_dispatches_a_variable_match_eager(
 
 @pytest.mark.parametrize("shape", [(), (1,), (16,), (1000,), (3, 700)])
 @pytest.mark.parametrize("one_binding", [True, False], ids=["one dispatch", "split bindings"])
-def test_accumulate_mean_matches_numpy(backend, shape, one_binding, monkeypatch):
+@pytest.mark.parametrize("weighted", [False, True], ids=["mean", "weighted"])
+def test_accumulate_mean_matches_numpy(backend, shape, one_binding, weighted, monkeypatch):
     if not one_binding:   # values past one SSBO binding: the compute path sums with the Sum kernel instead
         from engine.backends.gl import program as programs
         monkeypatch.setattr(programs, "PART_WORDS", 256)
     values = np.random.default_rng(4).standard_normal(shape).astype(np.float32)
+    increment = 3.0 if weighted else float(values.size)
     total, count = accumulate_mean(tf.constant(np.float32(2.5)), tf.constant(np.float32(7.0)), tf.constant(values),
-                                   tf.constant(np.float32(values.size)))
-    np.testing.assert_allclose(total.numpy(), 2.5 + values.astype(np.float64).sum(), rtol=1e-5, atol=1e-5)
-    assert count.numpy() == 7.0 + values.size and total.dtype is tf.float32 and total.shape == ()
+                                   tf.constant(np.float32(increment)), weighted=weighted)
+    added = values.astype(np.float64).sum() * (increment if weighted else 1.0)
+    np.testing.assert_allclose(total.numpy(), 2.5 + added, rtol=1e-5, atol=1e-5)
+    assert count.numpy() == 7.0 + increment and total.dtype is tf.float32 and total.shape == ()
 
 
 def test_a_traced_mean_metric_update_is_one_dispatch_on_the_compute_path(backend):
@@ -125,3 +128,28 @@ def test_a_traced_mean_metric_update_is_one_dispatch_on_the_compute_path(backend
 def test_accumulate_mean_rejects_totals_that_are_not_scalars(backend):
     with pytest.raises(tf.errors.InvalidArgumentError, match=r"total must be a scalar"):
         accumulate_mean(tf.zeros([1]), tf.constant(0.0), tf.zeros([3]), tf.constant(3.0))
+
+
+def _argmax_matches_reference(labels, predictions):
+    return (labels == np.argmax(predictions, axis=-1)).astype(np.float64)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (16, 3), (2, 5, 7), (40, 1000)])
+def test_argmax_matches_matches_numpy(backend, shape):
+    rng = np.random.default_rng(6)
+    predictions = rng.standard_normal(shape).astype(np.float32)
+    predictions[0, ..., 0] = predictions[0, ..., -1] = 9.0          # ties: the first maximum counts
+    if shape[0] > 1:
+        predictions[1, ..., shape[-1] // 2] = np.nan                 # a NaN wins its row, as in argmax
+    labels = rng.integers(0, shape[-1], shape[:-1]).astype(np.int32)
+    labels.reshape(-1)[: labels.size // 2] = np.argmax(predictions, axis=-1).reshape(-1)[: labels.size // 2]
+    got = argmax_matches(tf.constant(labels), tf.constant(predictions))
+    assert got.dtype is tf.float32
+    np.testing.assert_array_equal(got.numpy(), _argmax_matches_reference(labels, predictions))
+
+
+def test_argmax_matches_rejects_what_it_cannot_pair(backend):
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"do not fit"):
+        argmax_matches(tf.constant(np.zeros(3, np.int32)), tf.zeros([4, 2]))
+    with pytest.raises(tf.errors.DTypeError, match=r"int32 labels"):
+        argmax_matches(tf.zeros([4]), tf.zeros([4, 2]))

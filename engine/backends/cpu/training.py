@@ -24,7 +24,14 @@ def adam_step_size(learning_rate, iterations, *, beta_1, beta_2):
 
 
 @cpu_kernel("AccumulateMean")
-def accumulate_mean(total, count, values, increment):
+def accumulate_mean(total, count, values, increment, *, weighted):
     with np.errstate(all="ignore"):
-        return (np.asarray(total + np.sum(values, dtype=np.float32), np.float32),
-                np.asarray(count + increment, np.float32))
+        added = np.sum(values, dtype=np.float32)
+        if weighted:
+            added = added * increment
+        return np.asarray(total + added, np.float32), np.asarray(count + increment, np.float32)
+
+
+@cpu_kernel("ArgmaxMatches")
+def argmax_matches(labels, predictions):
+    return (labels == np.argmax(predictions, axis=-1)).astype(np.float32)

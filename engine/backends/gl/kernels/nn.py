@@ -1,18 +1,24 @@
 """nn kernels (GL): softmax, log-softmax, the cross-entropies and dropout, as engine/backends/cpu/nn.py computes them.
 
 The softmax family runs two programs: one per row for (max, sum of exp(x - max)), then one per element
-(and, for the cross-entropies, one per row for the loss). float16 tensors are float32 in GPU memory,
+(and, for the cross-entropies, one per row for the loss); the compute path runs the sparse cross-entropy of
+float32 logits as one program with two outputs. float16 tensors are float32 in GPU memory,
 so every kernel computes in float32 and rounds at the store, like the cpu kernels' casts.
 """
 import math
 
 import numpy as np
 
-from ....dtypes import complex64
+from ....dtypes import complex64, float32
 from ..fusion import BATCH_NORM_LIBRARIES
 from ..kernel import gl_kernel
-from ..program import ProgramSpec
+from .. import program as programs
+from ..program import ComputeSpec, ProgramSpec
 from .random import half_define, philox_uniforms, random_uniform
+
+
+_ROWS_A_GROUP = 64        # nn_sparse_xent.comp's local size: an invocation a row
+_MAX_GROUPS_PER_AXIS = 65535
 
 
 def _row_defines(shape, axis):
@@ -67,6 +73,15 @@ def sparse_softmax_cross_entropy_with_logits(backend, logits, labels):
     # Out-of-range labels give NaN rows, as on TensorFlow's GPU: checking them here would read the
     # labels back and stall the GPU pipeline once per training step.
     axis = logits.ndim - 1
+    rows = labels.size
+    if backend.path == "compute" and logits.dtype is float32 and 0 < logits.size <= programs.PART_WORDS:
+        groups = -(-rows // _ROWS_A_GROUP)
+        width = min(groups, _MAX_GROUPS_PER_AXIS)
+        return backend.program(ComputeSpec("nn_sparse_xent.comp", [logits, labels], labels.shape, float32,
+                                           (width, -(-groups // width), 1),
+                                           {"ROWS": rows, "ROW_SIZE": logits.shape[-1]},
+                                           input_names=("logits", "labels"),
+                                           extra_outputs=((logits.shape, float32),)))
     stats = _row_stats(backend, logits, axis)
     return (_loss(backend, logits, labels, stats, axis, sparse=True),
             _per_element(backend, "SPARSE_BACKPROP", logits, stats, axis, labels))

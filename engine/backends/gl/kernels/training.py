@@ -37,12 +37,20 @@ def adam_step_size(backend, learning_rate, iterations, *, beta_1, beta_2):
 
 
 @gl_kernel("AccumulateMean")
-def accumulate_mean(backend, total, count, values, increment):
+def accumulate_mean(backend, total, count, values, increment, *, weighted):
     if backend.path == "compute" and 0 < values.size <= programs.PART_WORDS:
         return backend.program(ComputeSpec("training_accumulate_mean.comp", [total, count, values, increment], (),
-                                           float32, (1, 1, 1), {"COUNT": values.size},
+                                           float32, (1, 1, 1), {"COUNT": values.size, "WEIGHTED": int(weighted)},
                                            input_names=("total", "count", "values", "increment"),
                                            extra_outputs=(((), float32),)))
     kernels = kernels_for(backend.path)
-    total_sum = kernels["Sum"](backend, values, axes=tuple(range(values.ndim)), keepdims=False)
-    return kernels["Add"](backend, total, total_sum), kernels["Add"](backend, count, increment)
+    added = kernels["Sum"](backend, values, axes=tuple(range(values.ndim)), keepdims=False)
+    if weighted:
+        added = kernels["Mul"](backend, added, increment)
+    return kernels["Add"](backend, total, added), kernels["Add"](backend, count, increment)
+
+
+@gl_kernel("ArgmaxMatches")
+def argmax_matches(backend, labels, predictions):
+    return backend.program(ProgramSpec([labels, predictions], labels.shape, float32, ("metrics_argmax_matches.glsl",),
+                                       {"CLASSES": predictions.shape[-1]}, input_names=("labels", "predictions")))
