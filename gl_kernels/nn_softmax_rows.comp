@@ -43,7 +43,9 @@ float row_reduce(float value, int reduction, int t, int lane) {
     barrier();
 #if ROW_THREADS > 32
     for (int stride = ROW_THREADS / 2; stride >= 32; stride >>= 1) {
-        if (lane < stride) parts[reduction + t] = combine(parts[reduction + t], parts[reduction + t + stride], reduction);
+        if (lane < stride) {
+            parts[reduction + t] = combine(parts[reduction + t], parts[reduction + t + stride], reduction);
+        }
         barrier();
     }
 #endif

@@ -174,7 +174,8 @@ def test_every_sweep_tile(backend, monkeypatch, tile, transposed):
 @pytest.mark.parametrize("tile", [
     _tile(64, 64, 16, 8, 8, 4),
     _tile(64, 64, 16, 8, 4, 2, wm=32, wn=32),
-    _tile(128, 128, 8, 8, 16, wm=64, wn=64, sm=8),    # C (70 x 68) in one tile: its lower warps store 6 rows, its right warps 4 columns
+    # C (70 x 68) in one tile: its lower warps store 6 rows, its right warps 4 columns.
+    _tile(128, 128, 8, 8, 16, wm=64, wn=64, sm=8),
 ], ids=str)
 @on_compute_path
 def test_split_and_warp_tiles_on_batched_products(backend, monkeypatch, tile, a_shape, b_shape, transpose_a,

@@ -3,9 +3,10 @@
 A trace records each dispatch as (program, input buffers, output buffer, uniforms, grid, binding
 layout, spec, extra output buffers). The plan names every buffer by where a replay finds it: the
 call's arguments, the current buffer of a Variable, a constant the trace holds (weights it folded,
-scalars it uploaded), or an output slot of an earlier step (a step has one slot per output). Step outputs get GL objects from the pool as
-eager dispatches do, and go back to it right after the last step that reads them; the
-function's outputs become new tensors of their own, so a later replay never overwrites them.
+scalars it uploaded), or an output slot of an earlier step (a step has one slot per output).
+Step outputs get GL objects from the pool as eager dispatches do, and go back to it right after
+the last step that reads them; the function's outputs become new tensors of their own, so a later
+replay never overwrites them.
 """
 from .kernels.random import philox_uniforms
 

@@ -32,7 +32,8 @@ def apply_adam(backend, *inputs):
 def adam_step_size(backend, learning_rate, iterations, *, beta_1, beta_2):
     return backend.program(ProgramSpec([learning_rate, iterations], (), float32,
                                        POW_LIBRARIES + ("training_adam_step_size.glsl",),
-                                       uniforms={"beta_1": ("float", beta_1), "beta_2": ("float", beta_2), **OPAQUE_ZERO},
+                                       uniforms={"beta_1": ("float", beta_1), "beta_2": ("float", beta_2),
+                                                 **OPAQUE_ZERO},
                                        input_names=("learning_rate", "iterations")))
 
 
