@@ -224,9 +224,7 @@ class GLComputeBackend(GLBackend):
         if isinstance(spec, programs.ComputeSpec):
             return spec.groups
         per_thread = 4 if programs.vectorized(spec) else 1
-        groups = -(-math.prod(spec.out_shape) // (programs.LOCAL_SIZE * per_thread))
-        width = min(groups, 65535)
-        return width, -(-groups // width), 1
+        return programs.dispatch_grid(-(-math.prod(spec.out_shape) // (programs.LOCAL_SIZE * per_thread)))
 
     def _bind(self, buffer, first, parts):
         hot, bound = self.runtime.hot, self.runtime.bound_buffers

@@ -74,6 +74,15 @@ def texture_extent(words):
 
 
 _DEFAULT_INPUT_NAMES = tuple(tuple("xyzwuvpq"[:count]) for count in range(9))
+# GL guarantees at least this many workgroups along each axis of a dispatch.
+MAX_GROUPS_PER_AXIS = 65535
+
+
+def dispatch_grid(groups):
+    """(x, y, 1) workgroups, at least `groups` of them, for a shader that numbers its workgroups
+    gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x."""
+    width = min(groups, MAX_GROUPS_PER_AXIS)
+    return width, -(-groups // width), 1
 
 
 class ProgramSpec:

@@ -28,9 +28,8 @@ def _fits(tensors, quads, loop_iterations):
 def _run(backend, mode, x, y, geometry, out_shape):
     quads = math.prod(out_shape) // 4
     groups = max(1, -(-quads // LOCAL_SIZE))   # an empty output dispatches nothing
-    width = min(groups, 65535)
-    return backend.program(ComputeSpec("conv_quads.comp", [x, y], out_shape, float32,
-                                       (width, -(-groups // width), 1), {mode: 1, **geometry, "QUADS": quads}))
+    return backend.program(ComputeSpec("conv_quads.comp", [x, y], out_shape, float32, programs.dispatch_grid(groups),
+                                       {mode: 1, **geometry, "QUADS": quads}))
 
 
 def direct_forward(backend, x, filters, strides, pads, dilations):

@@ -18,7 +18,6 @@ from .random import half_define, philox_uniforms, random_uniform
 
 
 _ROWS_A_GROUP = 64        # nn_sparse_xent.comp's local size: an invocation a row
-_MAX_GROUPS_PER_AXIS = 65535
 
 
 def _row_defines(shape, axis):
@@ -75,10 +74,8 @@ def sparse_softmax_cross_entropy_with_logits(backend, logits, labels):
     axis = logits.ndim - 1
     rows = labels.size
     if backend.path == "compute" and logits.dtype is float32 and 0 < logits.size <= programs.PART_WORDS:
-        groups = -(-rows // _ROWS_A_GROUP)
-        width = min(groups, _MAX_GROUPS_PER_AXIS)
         return backend.program(ComputeSpec("nn_sparse_xent.comp", [logits, labels], labels.shape, float32,
-                                           (width, -(-groups // width), 1),
+                                           programs.dispatch_grid(-(-rows // _ROWS_A_GROUP)),
                                            {"ROWS": rows, "ROW_SIZE": logits.shape[-1]},
                                            input_names=("logits", "labels"),
                                            extra_outputs=((logits.shape, float32),)))

@@ -10,7 +10,6 @@ from ..kernel import gl_kernel, shared_kernel
 from ..program import ComputeSpec
 
 MAX_ROW_SIZE = 8192
-MAX_GROUPS_PER_AXIS = 65535
 GROUP_SIZE = 128   # invocations a workgroup, unless one row takes more
 
 
@@ -27,13 +26,11 @@ def _one_pass(backend, name, logits, axis, log_softmax):
     row_threads = min(256, 1 << (-(-items // 8) - 1).bit_length())
     group_size = max(row_threads, GROUP_SIZE)
     rows_per_group = group_size // row_threads
-    groups = -(-rows // rows_per_group)
-    width = min(groups, MAX_GROUPS_PER_AXIS)
     defines = {"ROWS": rows, "ROW_SIZE": row_size, "ROW_THREADS": row_threads, "ROWS_PER_GROUP": rows_per_group,
                "WG_SIZE": group_size, "PER_THREAD": -(-items // row_threads), "VEC4": int(vec4),
                "LOG_SOFTMAX": int(log_softmax)}
     return backend.program(ComputeSpec("nn_softmax_rows.comp", [logits], shape, float32,
-                                       (width, -(-groups // width), 1), defines))
+                                       programs.dispatch_grid(-(-rows // rows_per_group)), defines))
 
 
 @gl_kernel("Softmax", path="compute")

@@ -8,7 +8,6 @@ from .binary import OPAQUE_ZERO, POW_LIBRARIES
 
 _ADAM_INPUTS = ("variable", "momentum", "velocity", "gradient", "alpha", "decay_1", "decay_2", "epsilon")
 _ADAM_GROUP_SIZE = 256
-_MAX_GROUPS_PER_AXIS = 65535
 
 
 @gl_kernel("ApplyAdam")
@@ -16,11 +15,9 @@ def apply_adam(backend, *inputs):
     variable = inputs[0]
     count = variable.size
     if backend.path == "compute" and variable.dtype is float32 and 0 < count <= programs.PART_WORDS:
-        groups = -(-count // _ADAM_GROUP_SIZE)
-        width = min(groups, _MAX_GROUPS_PER_AXIS)
         outputs = ((variable.shape, float32),) * 2
         return backend.program(ComputeSpec("training_adam.comp", inputs, variable.shape, float32,
-                                           (width, -(-groups // width), 1),
+                                           programs.dispatch_grid(-(-count // _ADAM_GROUP_SIZE)),
                                            {"COUNT": count, "WG_SIZE": _ADAM_GROUP_SIZE}, input_names=_ADAM_INPUTS,
                                            extra_outputs=outputs))
     return tuple(backend.program(ProgramSpec(inputs, variable.shape, variable.dtype, ("training_adam.glsl",),
