@@ -6,11 +6,7 @@ several outputs every name gets the output's name in front ("cls_accuracy") and 
 is logged as "<output>_loss"; a repeated name gets "_1", "_2" (a weighted metric "weighted_" first).
 """
 from .. import nest, runtime
-from ..dtypes import float32
 from ..errors import InvalidArgumentError
-from ..ops.binary import multiply
-from ..ops.convert import convert_to_tensor
-from ..ops.training import accumulate_mean
 from ..tensor import Tensor
 from . import losses as losses_module
 from . import metrics as metrics_module
@@ -225,16 +221,9 @@ class CompiledObjectives:
 
 
 def _track_batch_mean(tracker, value, batch_size):
-    """Mean.update_state(value, sample_weight=batch_size) for a float32 scalar, in one kernel (a hot path)."""
+    """Mean.update_state(value, sample_weight=batch_size) for a scalar, without its reshaping (a hot path)."""
     with runtime.no_recording():
-        if value.dtype is float32 and tracker.total.dtype is float32:
-            total, count = accumulate_mean(tracker.total, tracker.count, value,
-                                           convert_to_tensor(batch_size, dtype=float32), weighted=True)
-            tracker.total.assign(total)
-            tracker.count.assign(count)
-            return
-        tracker.total.assign_add(multiply(value, batch_size))
-        tracker.count.assign_add(batch_size)
+        tracker.accumulate(value, batch_size, weighted=True)
 
 
 def serialize_compile_value(value):

@@ -131,13 +131,19 @@ class Mean(Metric):
         values, sample_weight = reduce_to_samplewise_values(values, sample_weight, reduce_mean, self._dtype)
         increment = reduce_sum(sample_weight) if sample_weight is not None else \
             float(values.shape[0]) if values.ndim >= 1 else 1.0
+        self.accumulate(values, increment)
+
+    def accumulate(self, values, increment, weighted=False):
+        """total += sum(values) (times increment where weighted); count += increment. One kernel for float32
+        (a training step's hot path: every metric and loss tracker, every batch)."""
         if self.total.dtype is float32 and values.dtype is float32:
             total, count = accumulate_mean(self.total, self.count, values,
-                                           convert_to_tensor(increment, dtype=float32))
+                                           convert_to_tensor(increment, dtype=float32), weighted=weighted)
             self.total.assign(total)
             self.count.assign(count)
             return
-        self.total.assign_add(reduce_sum(values))
+        added = reduce_sum(values)
+        self.total.assign_add(multiply(added, increment) if weighted else added)
         self.count.assign_add(increment)
 
     def result(self):
