@@ -184,13 +184,9 @@ class GLComputeBackend(GLBackend):
     def _upload(self, buffer, words):
         capacity = capacity_for(words.nbytes)
         buffer.gl_name = self.runtime.acquire_buffer(capacity, for_upload=True)
-        if words.nbytes <= _HOT_UPLOAD_BYTES:
-            self.runtime.hot.glBindBuffer(_SSBO, buffer.gl_name)
-            self.runtime.hot.glBufferSubData(_SSBO, 0, words.nbytes, words.ctypes.data)
-        else:
-            GL = self.runtime.GL
-            GL.glBindBuffer(_SSBO, buffer.gl_name)
-            GL.glBufferSubData(_SSBO, 0, words.nbytes, pointer(words))
+        GL = self.runtime.hot if words.nbytes <= _HOT_UPLOAD_BYTES else self.runtime.GL
+        GL.glBindBuffer(_SSBO, buffer.gl_name)
+        GL.glBufferSubData(_SSBO, 0, words.nbytes, pointer(words))
         self.runtime.progress.submit()
 
     def _download(self, buffer):

@@ -27,13 +27,13 @@ class StepOutput:
 class ReplayPlan:
     __slots__ = ("steps", "slot_sizes", "release_after", "outputs", "constants", "reseeds", "compute_steps")
 
-    def __init__(self, steps, slot_sizes, release_after, outputs, constants):
+    def __init__(self, steps, slot_sizes, release_after, outputs, constants, reseeds):
         self.steps = steps                  # [(compiled, [(kind, index)], uniforms, groups, layout, out slots)]
         self.slot_sizes = slot_sizes        # (words, nbytes) of each output slot
         self.release_after = release_after  # [slots that the step at this index reads last]
         self.outputs = outputs              # [(kind, index) or None] per output leaf of the function
         self.constants = constants          # buffers the plan keeps alive
-        self.reseeds = []                   # [(seed request index, step index, {uniform name: slot})]
+        self.reseeds = reseeds              # [(seed request index, step index, {uniform name: slot})]
         self.compute_steps = None           # the compute path's prepared steps (backend.py), once built
 
 
@@ -122,19 +122,22 @@ def build_plan(records, traced_variables, argument_buffers, output_buffers, seed
             written_by.append(len(steps))
         steps.append((compiled, sources, uniforms, groups, layout, tuple(slots)))
     outputs = [None if buffer is None else locate(buffer) for buffer in output_buffers]
-    returned = {index for kind, index in filter(None, outputs) if kind == STEP}
+    returned = set(_step_slots(outputs))
     release_after = [[] for _ in steps]
     for slot, step in enumerate(written_by):
         if slot not in returned:
             release_after[last_read.get(slot, step)].append(slot)
-    plan = ReplayPlan(steps, slot_sizes, release_after, outputs, constants)
-    plan.reseeds = [(request, step_of_record[record], slots) for request, record, slots in reseeds]
-    return plan, variables
+    return ReplayPlan(steps, slot_sizes, release_after, outputs, constants,
+                      [(request, step_of_record[record], slots) for request, record, slots in reseeds]), variables
 
 
 def returned_slots(plan):
     """The output slots the function returns (each becomes a tensor of the caller's)."""
-    return sorted({index for kind, index in filter(None, plan.outputs) if kind == STEP})
+    return _step_slots(plan.outputs)
+
+
+def _step_slots(outputs):
+    return sorted({index for kind, index in filter(None, outputs) if kind == STEP})
 
 
 def run_plan(backend, plan, arguments, variables, returned, uniform_overrides):
