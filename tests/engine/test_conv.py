@@ -300,9 +300,9 @@ def test_depthwise_input_gradient_is_differentiable(backend, w_shape, strides, p
 
 
 def test_depthwise_in_parallel_blocks(backend, monkeypatch):
-    from engine.backends.cpu import conv as cpu_conv
-    monkeypatch.setattr(cpu_conv, "_PARALLEL_WORK", 0)
-    monkeypatch.setattr(cpu_conv._pool, "workers", 2)
+    from engine.backends.cpu import parallel as cpu_parallel
+    monkeypatch.setattr(cpu_parallel, "_PARALLEL_WORK", 0)
+    monkeypatch.setattr(cpu_parallel._pool, "workers", 2)
     for x_shape in ((1, 6, 5, 2), (3, 4, 4, 2)):  # split by rows, then by samples
         x, w = rand(*x_shape), rand(3, 3, 2, 2)
         engine_fn = lambda a, b: tf.nn.depthwise_conv2d(a, b, [1, 1, 2, 1], "SAME")  # noqa: E731

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import engine as tf
-from engine.backends.cpu import conv as cpu_conv
+from engine.backends.cpu import parallel as cpu_parallel
 from engine.backends.cpu import depthwise as cpu_depthwise
 from engine.backends.cpu import nn as cpu_nn
 from engine.backends.cpu.linalg import batch_matmul
@@ -21,10 +21,10 @@ RNG = np.random.default_rng(11)
 @pytest.fixture(params=[1, 2, 3], ids=lambda workers: f"{workers}-threads")
 def threads(request, cpu, monkeypatch):
     """Any work runs in blocks, on 1, 2 or 3 threads beside a one-thread BLAS."""
-    monkeypatch.setattr(cpu_conv, "_PARALLEL_WORK", 0)
-    monkeypatch.setattr(cpu_conv, "_PARALLEL_PRODUCT", 0)
-    monkeypatch.setattr(cpu_conv._pool, "workers", request.param)
-    monkeypatch.setattr(cpu_conv._pool, "blas_threaded", False)
+    monkeypatch.setattr(cpu_parallel, "_PARALLEL_WORK", 0)
+    monkeypatch.setattr(cpu_parallel, "_PARALLEL_PRODUCT", 0)
+    monkeypatch.setattr(cpu_parallel._pool, "workers", request.param)
+    monkeypatch.setattr(cpu_parallel._pool, "blas_threaded", False)
     return request.param
 
 
@@ -200,11 +200,11 @@ def test_matmul_and_pointwise_conv_through_the_ops(threads):
 
 
 def test_matmul_leaves_a_threaded_blas_to_itself(cpu, monkeypatch):
-    monkeypatch.setattr(cpu_conv, "_PARALLEL_PRODUCT", 0)
-    monkeypatch.setattr(cpu_conv._pool, "blas_threaded", True)
-    monkeypatch.setattr(cpu_conv._pool, "map", lambda fn, parts: pytest.fail("split beside a threaded BLAS"))
+    monkeypatch.setattr(cpu_parallel, "_PARALLEL_PRODUCT", 0)
+    monkeypatch.setattr(cpu_parallel._pool, "blas_threaded", True)
+    monkeypatch.setattr(cpu_parallel._pool, "map", lambda fn, parts: pytest.fail("split beside a threaded BLAS"))
     a, b = RNG.standard_normal((300, 20)).astype(np.float32), RNG.standard_normal((20, 7)).astype(np.float32)
-    np.testing.assert_allclose(cpu_conv.matmul(a, b), a @ b, rtol=1e-6)
+    np.testing.assert_allclose(cpu_parallel.matmul(a, b), a @ b, rtol=1e-6)
 
 
 # --- BLAS threads --------------------------------------------------------------------------------
@@ -216,8 +216,8 @@ def test_the_backend_owns_blas_threads_unless_the_environment_names_them(monkeyp
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
     calls = []
-    monkeypatch.setattr(cpu_conv.threadpoolctl, "threadpool_limits", lambda **kwargs: calls.append(kwargs))
-    monkeypatch.setattr(cpu_conv, "_pool", cpu_conv._Pool())
-    cpu_conv.own_blas_threads()
+    monkeypatch.setattr(cpu_parallel.threadpoolctl, "threadpool_limits", lambda **kwargs: calls.append(kwargs))
+    monkeypatch.setattr(cpu_parallel, "_pool", cpu_parallel._Pool())
+    cpu_parallel.own_blas_threads()
     assert calls == ([{"limits": 1, "user_api": "blas"}] if limited else [])
-    assert cpu_conv._pool.blas_threaded is (not limited and environ.get("OMP_NUM_THREADS", "1") != "1")
+    assert cpu_parallel._pool.blas_threaded is (not limited and environ.get("OMP_NUM_THREADS", "1") != "1")

@@ -9,6 +9,7 @@ import pytest
 
 import engine as tf
 from engine.backends.cpu import conv as cpu_conv
+from engine.backends.cpu import parallel as cpu_parallel
 from tests.engine.test_conv import ref_conv2d_all, ref_pads
 
 RNG = np.random.default_rng(7)
@@ -21,10 +22,10 @@ L = tf.keras.layers
 def threads(request, cpu, monkeypatch):
     """Any work runs in blocks on 1, 2 or 3 threads beside a one-thread BLAS, or on the calling thread alone
     beside a threaded BLAS."""
-    monkeypatch.setattr(cpu_conv, "_PARALLEL_WORK", 0)
+    monkeypatch.setattr(cpu_parallel, "_PARALLEL_WORK", 0)
     blas_threaded = request.param == "threaded-blas"
-    monkeypatch.setattr(cpu_conv._pool, "workers", 2 if blas_threaded else request.param)
-    monkeypatch.setattr(cpu_conv._pool, "blas_threaded", blas_threaded)
+    monkeypatch.setattr(cpu_parallel._pool, "workers", 2 if blas_threaded else request.param)
+    monkeypatch.setattr(cpu_parallel._pool, "blas_threaded", blas_threaded)
     return request.param
 
 
@@ -68,13 +69,13 @@ def test_conv2d_and_its_gradients_in_blocks_match_reference(threads, batch, x_sh
 
 
 def test_blocks_cover_the_output_once_and_are_contiguous(cpu, monkeypatch):
-    monkeypatch.setattr(cpu_conv, "_PARALLEL_WORK", 0)
-    monkeypatch.setattr(cpu_conv._pool, "blas_threaded", False)
+    monkeypatch.setattr(cpu_parallel, "_PARALLEL_WORK", 0)
+    monkeypatch.setattr(cpu_parallel._pool, "blas_threaded", False)
     for workers in (1, 2, 3, 8):
-        monkeypatch.setattr(cpu_conv._pool, "workers", workers)
+        monkeypatch.setattr(cpu_parallel._pool, "workers", workers)
         for n, out_h in ((1, 1), (1, 7), (3, 5), (20, 4), (6, 1)):
             covered = np.zeros((n, out_h), int)
-            blocks = cpu_conv.map_output_blocks(lambda block: block, n, out_h, work=1)
+            blocks = cpu_parallel.map_output_blocks(lambda block: block, n, out_h, work=1)
             for samples, rows in blocks:
                 covered[samples, rows] += 1
                 # Whole samples, or rows of a single sample: a C-contiguous piece of an [n, out_h, ...] array.
@@ -87,19 +88,19 @@ def test_blocks_cover_the_output_once_and_are_contiguous(cpu, monkeypatch):
     ({"OPENBLAS_NUM_THREADS": "4", "OMP_NUM_THREADS": "1"}, "4"), ({"MKL_NUM_THREADS": " 1 "}, "1"),
     ({"OMP_NUM_THREADS": "2"}, "2"), ({"OPENBLAS_NUM_THREADS": ""}, None)])
 def test_blas_threads_are_read_from_the_environment(environ, requested):
-    assert cpu_conv._blas_threads_requested(environ) == requested
+    assert cpu_parallel._blas_threads_requested(environ) == requested
 
 
 def test_blocks_stay_on_the_calling_thread_beside_a_threaded_blas(cpu, monkeypatch):
-    monkeypatch.setattr(cpu_conv, "_PARALLEL_WORK", 0)
-    monkeypatch.setattr(cpu_conv._pool, "workers", 4)
-    monkeypatch.setattr(cpu_conv._pool, "blas_threaded", True)
-    assert cpu_conv.map_output_blocks(lambda block: block, 8, 5, work=1) == [(slice(0, 8), slice(0, 5))]
+    monkeypatch.setattr(cpu_parallel, "_PARALLEL_WORK", 0)
+    monkeypatch.setattr(cpu_parallel._pool, "workers", 4)
+    monkeypatch.setattr(cpu_parallel._pool, "blas_threaded", True)
+    assert cpu_parallel.map_output_blocks(lambda block: block, 8, 5, work=1) == [(slice(0, 8), slice(0, 5))]
 
 
 def test_pool_map_keeps_order_and_raises_a_parts_error(cpu, monkeypatch):
-    monkeypatch.setattr(cpu_conv._pool, "workers", 2)
-    assert cpu_conv._pool.map(lambda part: part * part, list(range(9))) == [part * part for part in range(9)]
+    monkeypatch.setattr(cpu_parallel._pool, "workers", 2)
+    assert cpu_parallel._pool.map(lambda part: part * part, list(range(9))) == [part * part for part in range(9)]
 
     def fail_on_five(part):
         if part == 5:
@@ -107,7 +108,7 @@ def test_pool_map_keeps_order_and_raises_a_parts_error(cpu, monkeypatch):
         return part
 
     with pytest.raises(ValueError, match="part five"):
-        cpu_conv._pool.map(fail_on_five, list(range(9)))
+        cpu_parallel._pool.map(fail_on_five, list(range(9)))
 
 
 # --- max pooling with ties ---------------------------------------------------------------------

@@ -7,7 +7,7 @@ from ...dtypes import from_numpy
 from ...errors import BackendError
 from ...tensor import Tensor
 from ..base import Backend, DataBuffer
-from .conv import own_blas_threads
+from .parallel import own_blas_threads
 from .kernel import KERNELS
 
 

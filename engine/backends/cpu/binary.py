@@ -6,7 +6,7 @@ Float overflow, inf - inf and division by zero give inf/NaN as in TF, hence the
 import numpy as np
 
 from ...errors import InvalidArgumentError
-from .conv import map_parts, split_rows
+from .parallel import map_parts, split_rows
 from .kernel import cpu_kernel
 
 

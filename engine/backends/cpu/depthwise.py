@@ -15,9 +15,9 @@ faster than padding it whole and splitting its phases).
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .conv import (cropped, float32, flipped_pads, map_blocks, map_row_blocks, output_hw, padded, padded_zeros,
-                   scratch_buffer, tap_view, taps)
+from .conv import cropped, float32, flipped_pads, output_hw, padded, padded_zeros, tap_view, taps
 from .kernel import cpu_kernel
+from .parallel import map_blocks, map_row_blocks, scratch_buffer
 
 # Output elements per block of the blocked correlation: with the input rows it reads (about as many, or twice at
 # stride 2) and the tiled weights, a block stays within a 2 MiB L2 cache.

@@ -7,7 +7,7 @@ overflow; an all -inf or NaN row gives NaN, as in TF.
 import numpy as np
 
 from ...errors import InvalidArgumentError
-from .conv import map_blocks, scratch_buffer
+from .parallel import map_blocks, scratch_buffer
 from .kernel import cpu_kernel
 from .random import uniform_floats
 

@@ -2,8 +2,9 @@
 max pooling and its gradient run blocks of samples on all cores where BLAS leaves them free (see conv._Pool)."""
 import numpy as np
 
-from .conv import cropped, float32, map_output_blocks, output_hw, padded, tap_view, taps
+from .conv import cropped, float32, output_hw, padded, tap_view, taps
 from .kernel import cpu_kernel
+from .parallel import map_output_blocks
 
 _NO_DILATION = (1, 1)
 

@@ -6,7 +6,7 @@ Their final `astype(x.dtype, copy=False)` also stops numpy 1.x, which promotes
 """
 import numpy as np
 
-from .conv import map_parts, split_rows
+from .parallel import map_parts, split_rows
 from .kernel import cpu_kernel
 
 SELU_ALPHA = 1.6732632423543772848170429916717
