@@ -53,10 +53,11 @@ class Tile(NamedTuple):
 # On hardware GPUs a product the tuned shader can take runs on the first of these tiles whose grid has at
 # least TUNED_GRID workgroups (about one per SM of the largest GPUs, so none idles); products too small for
 # all of them keep the older shaders. The order follows bench/matmul_sweep.py on an H100 against cuBLAS
-# (2026-11-26, 17 tiles): 256x128x8/16x8 fastest at n = 2048 and 4096 (77-78%; 128 and 512 workgroups),
-# 128x128x8/8x8 next (69-70%), 64x64x16/8x4/k2 fastest at n = 1024 (80%, where 128 x 128 tiles give 64
-# workgroups and 41%; 128x64x16/8x4: 74%).
-TUNED_TILES = (Tile(256, 128, 8, 16, 8), Tile(128, 128, 8, 8, 8), Tile(64, 64, 16, 8, 4, 2))
+# (2026-11-27, 30 tiles, the shader's depth loop unrolled): 256x128x8/16x8 fastest at n = 2048 and 4096 (84%
+# and 86%; 128 and 512 workgroups), 128x128x8/8x8 next (80-82%), 64x128x16/8x8/k2 fastest at n = 1024 (87%,
+# 128 workgroups, where 128 x 128 tiles give 64 and 47%), then 64x64x16/8x4/k2 (82% there; 256 workgroups).
+TUNED_TILES = (Tile(256, 128, 8, 16, 8), Tile(128, 128, 8, 8, 8), Tile(64, 128, 16, 8, 8, 2),
+               Tile(64, 64, 16, 8, 4, 2))
 TUNED_GRID = 128
 # llvmpipe keeps the older shaders until a tile of the tuned shader is chosen for it (one ran 1.6-2.3x faster
 # than matmul_tiled_vec4.comp there, n = 64-512).
