@@ -164,7 +164,7 @@ class TrainingPanel(QFrame):
 
     def show_cancelling(self):
         self.cancel_button.setEnabled(False)
-        self.status_label.setText("Cancelling after this batch…")
+        self.status_label.setText("Cancelling…")
 
     def show_result(self, text):
         self.metrics_label.setText(text)

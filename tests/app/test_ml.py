@@ -71,8 +71,10 @@ def test_training_stops_when_asked():
         calls.append(1)
         return len(calls) > 3
 
+    # Checked before each call of the training step (an epoch's 16 batches here: one call) and at each epoch's end:
+    # the fourth check, at the end of the second epoch, stops training there.
     _, history = train_head(x, y, 3, TrainingSettings(epochs=50, batch_size=8), should_stop=should_stop)
-    assert history["stopped"] and history["epochs"] == 1
+    assert history["stopped"] and history["epochs"] == 2 and len(calls) == 4
 
 
 def test_bad_training_inputs_are_clear_errors():
