@@ -19,8 +19,9 @@ constexpr int A_ROW = BM / 4 + 1, B_ROW = BN / 4;    // vec4s a depth row (A pad
 constexpr int A_SLOT = BK * A_ROW, B_SLOT = BK * B_ROW;
 constexpr int A_UNITS = BM * BK / 16, UNITS = (BM + BN) * BK / 16;
 
+// C [M, N] = A [M, K] x B [K, N], M a multiple of BM, N of BN and K of BK (main checks n).
 __global__ void __launch_bounds__(WG) twin(const float4* __restrict__ A, const float4* __restrict__ B,
-                                           float4* __restrict__ C, int M, int N, int K) {
+                                           float4* __restrict__ C, int N, int K) {
     __shared__ float4 tiles[2 * (A_SLOT + B_SLOT)];
     const int t = threadIdx.x;
     const int row_quad0 = t / LX, col_quad0 = t % LX;
@@ -115,6 +116,12 @@ __global__ void __launch_bounds__(WG) twin(const float4* __restrict__ A, const f
 int main(int argc, char** argv) {
     std::vector<int> sizes = {1024, 2048, 4096};
     if (argc > 1) sizes = {atoi(argv[1])};
+    for (int n : sizes) {
+        if (n <= 0 || n % BM != 0) {
+            fprintf(stderr, "n must be a positive multiple of %d, got %d\n", BM, n);
+            return 1;
+        }
+    }
     cublasHandle_t handle;
     cublasCreate(&handle);
     cublasSetMathMode(handle, CUBLAS_PEDANTIC_MATH);   // no TF32
@@ -130,12 +137,14 @@ int main(int argc, char** argv) {
         cudaMemcpy(b, hb.data(), count * 4, cudaMemcpyHostToDevice);
         dim3 grid(n / BN, n / BM);
         float one = 1, zero = 0;
-        auto run_twin = [&] { twin<<<grid, WG>>>((float4*)a, (float4*)b, (float4*)c, n, n, n); };
+        auto run_twin = [&] { twin<<<grid, WG>>>((float4*)a, (float4*)b, (float4*)c, n, n); };
         // Row-major C = A B is column-major C^T = B^T A^T.
-        auto run_cublas = [&] { cublasSgemm(handle, CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, &one, b, n, a, n, &zero, r, n); };
+        auto run_cublas = [&] {
+            cublasSgemm(handle, CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, &one, b, n, a, n, &zero, r, n);
+        };
         cudaEvent_t e0, e1;
         cudaEventCreate(&e0); cudaEventCreate(&e1);
-        auto time = [&](auto fn) {
+        auto best_ms = [&](auto fn) {
             fn(); cudaDeviceSynchronize();
             float best = 1e30f;
             for (int rep = 0; rep < 5; ++rep) {
@@ -148,17 +157,22 @@ int main(int argc, char** argv) {
             }
             return best;
         };
-        float t_twin = time(run_twin), t_cublas = time(run_cublas);
-        t_cublas = std::min(t_cublas, time(run_cublas));
+        float t_twin = best_ms(run_twin), t_cublas = best_ms(run_cublas);
+        t_cublas = std::min(t_cublas, best_ms(run_cublas));   // cuBLAS's faster timing, as bench/matmul_sweep.py
         cudaMemcpy(hc.data(), c, count * 4, cudaMemcpyDeviceToHost);
         cudaMemcpy(hr.data(), r, count * 4, cudaMemcpyDeviceToHost);
         double err = 0, mag = 0;
-        for (size_t i = 0; i < count; ++i) { err = std::max(err, double(fabsf(hc[i] - hr[i]))); mag = std::max(mag, double(fabsf(hr[i]))); }
+        for (size_t i = 0; i < count; ++i) {
+            err = std::max(err, double(fabsf(hc[i] - hr[i])));
+            mag = std::max(mag, double(fabsf(hr[i])));
+        }
         double flops = 2.0 * n * n * n;
-        printf("n=%d cuBLAS %.1f us (%.1f TFLOP/s)  twin %.1f us (%.1f TFLOP/s) = %.0f%% of cuBLAS  max err/max %.1e  %s\n", n,
-               t_cublas * 1e3, flops / t_cublas / 1e9, t_twin * 1e3, flops / t_twin / 1e9, 100 * t_cublas / t_twin, err / mag,
-               cudaGetErrorString(cudaGetLastError()));
+        printf("n=%d cuBLAS %.1f us (%.1f TFLOP/s)  twin %.1f us (%.1f TFLOP/s) = %.0f%% of cuBLAS  "
+               "max err/max %.1e  %s\n", n, t_cublas * 1e3, flops / t_cublas / 1e9, t_twin * 1e3,
+               flops / t_twin / 1e9, 100 * t_cublas / t_twin, err / mag, cudaGetErrorString(cudaGetLastError()));
+        cudaEventDestroy(e0); cudaEventDestroy(e1);
         cudaFree(a); cudaFree(b); cudaFree(c); cudaFree(r);
     }
+    cublasDestroy(handle);
     return 0;
 }
