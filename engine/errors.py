@@ -35,3 +35,7 @@ class GradientError(EngineError, LookupError):
 
 class ModelFormatError(EngineError, ValueError):
     """A model file is malformed, truncated, or does not match its description."""
+
+
+class ReplayMismatchError(EngineError, RuntimeError):
+    """A tf.function replay met a result unlike its trace's (engine/tracing.py runs that call eagerly)."""

@@ -228,6 +228,13 @@ def set_trace(trace):
     _local.trace = trace
 
 
+def refuse_trace(reason):
+    """Mark the trace this thread is recording, if any, as one that cannot be replayed faithfully."""
+    trace = _local.trace
+    if trace is not None:
+        trace.refuse(reason)
+
+
 def active_tapes():
     return _local.tapes
 

@@ -1,12 +1,14 @@
-"""`tf.function`: trace a Python function once per input signature, then replay what it sent to the GPU.
+"""`tf.function`: trace a Python function once per input signature, then replay the kernels it ran.
 
-A forward pass through a Keras model is hundreds of kernels, and on the GL backends each one
-costs tens of microseconds of Python (op checks, program lookup, queueing) while the GPU work
-itself is a few microseconds. A traced function runs the Python once per signature (the shapes
-and dtypes of its tensor arguments and the values of the others) while the backend records
-every program it dispatches; later calls with the same signature hand the whole recorded
+A forward pass through a Keras model is hundreds of kernels, and each eager op costs tens of
+microseconds of Python (argument checks, shape inference, autodiff records, Keras's layer calls;
+on the GL backends also program lookup and queueing) while a small model's kernels themselves take
+a few. A traced function runs the Python once per signature (the shapes and dtypes of its tensor
+arguments and the values of the others) while the backend records every kernel it runs; later
+calls with the same signature run only what was recorded. The GL backends hand the whole recorded
 sequence to the GL thread at once, with each batch normalization and activation folded into the
-dispatch whose result it reads where nothing else reads that result (engine/backends/gl/fusion.py).
+dispatch whose result it reads where nothing else reads that result (engine/backends/gl/fusion.py);
+the cpu backend calls the recorded numpy kernels in order (engine/backends/cpu/replay.py).
 As with TensorFlow's tf.function, Python side effects happen while tracing only.
 
 What is replayed reads the current values of the Variables it used (so assigning new weights
@@ -16,9 +18,10 @@ Stateful random ops (dropout, tf.random.*) draw their next seed pair on every re
 the eager call would have: under tf.random.set_seed a traced function draws the eager numbers.
 Every other tensor it read is a constant of the trace. A trace that cannot be replayed
 faithfully runs eagerly on every call, with a one-time warning naming the reason: it read a
-tensor's value back (numpy(), data(), or a kernel that runs on the cpu). Calls under an active
-GradientTape and calls on a backend that records nothing (cpu: numpy kernels have no dispatch
-queue to skip) run eagerly too, with identical results.
+tensor's value back (numpy(), data(), or on a GL backend a kernel that runs on the cpu), or a
+replay met a kernel result of another shape than traced (a kernel whose output shape follows the
+values). Calls under an active GradientTape and calls on a backend that records nothing run
+eagerly too, with identical results.
 """
 import functools
 import threading
@@ -28,6 +31,7 @@ import weakref
 import numpy as np
 
 from . import nest, runtime
+from .errors import ReplayMismatchError
 from .ops import random as random_ops
 from .tensor import Tensor, Variable
 
@@ -159,7 +163,14 @@ class Function:
         arguments = [runtime.move_to_backend(tensor, backend).buffer if tensor.buffer.backend is not backend
                      else tensor.buffer for tensor in tensors]
         seed_pairs = [random_ops.stateful_seed_pair(*request) for request in plan.seed_requests]
-        buffers = backend.replay(plan.replay, arguments, [variable.buffer for variable in variables], seed_pairs)
+        try:
+            buffers = backend.replay(plan.replay, arguments, [variable.buffer for variable in variables], seed_pairs)
+        except ReplayMismatchError as error:
+            reason = f"a replay's result did not match its trace ({error})"
+            with self._lock:
+                self._plans[key] = reason
+            self._warn_once(reason, backend)
+            return self.python_function(*args, **kwargs)
         for variable, buffer in zip(assigned, buffers[len(plan.outputs):]):
             variable.adopt_buffer(buffer)
         static = iter(plan.static_leaves)
@@ -199,11 +210,15 @@ class Function:
             self._plans[key] = plan if reason is None else reason
             self._held[key] = [leaf for leaf in nest.flatten((list(args), kwargs))
                                if not isinstance(leaf, Tensor) and _unhashable(leaf)]
-        if reason is not None and reason not in self._warned:
+        if reason is not None:
+            self._warn_once(reason, backend)
+        return result
+
+    def _warn_once(self, reason, backend):
+        if reason not in self._warned:
             self._warned.add(reason)
             warnings.warn(f"tf.function {self.name!r} runs eagerly on {backend.name!r}: {reason}", RuntimeWarning,
-                          stacklevel=3)
-        return result
+                          stacklevel=4)
 
 
 def _unhashable(value):

@@ -1,5 +1,5 @@
 """What the image and sound feature extractors share: a frozen network built on first use, run as a
-tf.function (on a GL backend each batch shape is traced once, then replayed), in batches."""
+tf.function (each batch shape is traced once, then replayed), in batches."""
 import threading
 
 import numpy as np

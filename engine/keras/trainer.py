@@ -45,6 +45,7 @@ class _TrainerState:
         self.run_eagerly = False
         self.steps_per_execution = 1
         self.step_functions = {}   # "train", "test", "train_group" -> the tf.function calling that step
+        self.traced_structure = None  # the layers, trainable variables and regularizers they were traced with
 
 
 class Trainer:
@@ -62,7 +63,7 @@ class Trainer:
         """Configure training: an optimizer (name or object), a loss and metrics (per output by list or dict).
 
         Unless `run_eagerly`, fit, evaluate and the *_on_batch methods call `train_step` and `test_step`
-        through tf.function: on the GL backends each batch shape is traced once and replayed after that.
+        through tf.function: each batch shape is traced once and replayed after that.
         fit runs `steps_per_execution` training steps per call (one replay; batch callbacks then come once per
         call, as in Keras). `jit_compile` and `auto_scale_loss` are accepted for Keras compatibility.
         """
@@ -241,6 +242,17 @@ class Trainer:
             function = state.step_functions[kind] = tracing.function(step)
         return function
 
+    def _forget_steps_if_model_changed(self):
+        """Drop the traced steps where the layers, the trainable variables or their regularizers are not those they
+        were traced with (a weight added or a layer frozen since): a replay would leave the change out."""
+        state = self._trainer_state
+        layers, regularized = self._loss_sources()
+        structure = (tuple(map(id, layers)), tuple(map(id, self.trainable_variables)),
+                     tuple((id(variable), id(regularizer)) for variable, regularizer in regularized))
+        if structure != state.traced_structure:
+            state.step_functions = {}
+            state.traced_structure = structure
+
     def _train_group(self, batches):
         """steps_per_execution training steps in one call (see compile)."""
         for batch in batches:
@@ -327,6 +339,7 @@ class Trainer:
             callbacks, add_history=True, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=epochs,
             steps=iterator.num_steps)
         self.stop_training = False
+        self._forget_steps_if_model_changed()
         state = self._trainer_state
         state.fitting, state.step_variables, state.step_loss_sources = True, None, None
         try:
@@ -394,6 +407,7 @@ class Trainer:
                                  steps)
         callback_list = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
             callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=iterator.num_steps)
+        self._forget_steps_if_model_changed()
         logs = self._evaluate_iterator(iterator, callback_list)
         return logs if return_dict else self._ordered_results(logs)
 
@@ -452,6 +466,7 @@ class Trainer:
                 raise InvalidArgumentError("You cannot `class_weight` and `sample_weight` at the same time.")
             sample_weight = class_weight_to_sample_weights(y, class_weight)
         self.reset_metrics()
+        self._forget_steps_if_model_changed()
         self._step_function("train")(_one_batch(x, y, sample_weight))
         logs = self._metric_logs()
         return logs if return_dict else self._ordered_results(logs)
@@ -460,6 +475,7 @@ class Trainer:
         """Loss and metrics of one batch (metrics reset first)."""
         self._require_compiled("test_on_batch")
         self.reset_metrics()
+        self._forget_steps_if_model_changed()
         self._step_function("test")(_one_batch(x, y, sample_weight))
         logs = self._metric_logs()
         return logs if return_dict else self._ordered_results(logs)

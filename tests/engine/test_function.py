@@ -1,4 +1,4 @@
-"""tf.function: traced once per signature, replayed on the GL backends, always equal to running eagerly."""
+"""tf.function: traced once per signature, then replayed, on every backend; always equal to running eagerly."""
 import gc
 
 import numpy as np
@@ -23,10 +23,6 @@ def _images(batch=2):
     return RNG.random((batch, 6, 6, 3), dtype=np.float32)
 
 
-def _replays(backend):
-    return backend != "cpu"
-
-
 def test_replay_matches_eager_and_reads_current_weights(backend):
     model = _small_model()
     fast = tf.function(model)
@@ -35,13 +31,12 @@ def test_replay_matches_eager_and_reads_current_weights(backend):
     np.testing.assert_allclose(traced, model(first, training=False).numpy(), rtol=0, atol=0)
     replayed = fast(second, training=False)
     np.testing.assert_allclose(replayed.numpy(), model(second, training=False).numpy(), rtol=0, atol=0)
-    if _replays(backend):
-        assert fast.eager_reason(second, training=False) is None
+    assert fast.eager_reason(second, training=False) is None
     dense = model.layers[-1]
     dense.kernel.assign(RNG.standard_normal(dense.kernel.shape).astype(np.float32))
     np.testing.assert_allclose(fast(second, training=False).numpy(), model(second, training=False).numpy(),
                                rtol=0, atol=0)
-    assert fast.trace_count == (1 if _replays(backend) else 0)
+    assert fast.trace_count == 1
 
 
 def test_each_call_returns_tensors_of_its_own(backend):
@@ -59,7 +54,7 @@ def test_new_shapes_and_python_values_trace_again(backend):
     for shape, scale in (((2, 3), 2.0), ((2, 3), 3.0), ((4, 3), 2.0), ((2, 3), 2.0)):
         values = RNG.random(shape, dtype=np.float32)
         np.testing.assert_allclose(fast(values, scale).numpy(), values * scale, rtol=1e-6)
-    assert fast.trace_count == (3 if _replays(backend) else 0)
+    assert fast.trace_count == 3
 
 
 def test_outputs_may_be_arguments_constants_and_python_values(backend):
@@ -79,13 +74,23 @@ def test_reading_a_value_while_tracing_runs_eagerly_with_a_warning(backend):
         return x / 2.0 if float(tf.reduce_max(x).numpy()) > 1.0 else x
 
     fast = tf.function(halve_if_large)
-    if _replays(backend):
-        with pytest.warns(RuntimeWarning, match="reads a tensor's value"):
-            fast(tf.constant([4.0]))
-        assert "reads a tensor's value" in fast.eager_reason(tf.constant([0.5]))
+    with pytest.warns(RuntimeWarning, match="reads a tensor's value"):
+        fast(tf.constant([4.0]))
+    assert "reads a tensor's value" in fast.eager_reason(tf.constant([0.5]))
     # Every call runs the Python again, so the branch follows the data, as eager code does.
     np.testing.assert_array_equal(fast(tf.constant([4.0])).numpy(), [2.0])
     np.testing.assert_array_equal(fast(tf.constant([0.5])).numpy(), [0.5])
+
+
+def test_a_result_whose_shape_follows_the_values_runs_eagerly_with_a_warning(backend):
+    # The cpu traces the boolean mask and finds on the next call that it keeps another number of values;
+    # the GL backends read the mask back while tracing.
+    fast = tf.function(lambda x: tf.boolean_mask(x, x > 0.0))
+    with pytest.warns(RuntimeWarning, match="runs eagerly"):
+        for values in ([1.0, -1.0, 2.0], [1.0, 2.0, 3.0]):
+            np.testing.assert_array_equal(fast(tf.constant(values)).numpy(), [v for v in values if v > 0])
+    np.testing.assert_array_equal(fast(tf.constant([-1.0, -2.0, 4.0])).numpy(), [4.0])
+    assert fast.eager_reason(tf.constant([0.0, 0.0, 0.0])) is not None
 
 
 def test_random_draws_are_not_frozen_into_a_replay(backend):
@@ -109,8 +114,7 @@ def test_each_replay_draws_what_the_next_eager_call_would(backend):
     for got, want in zip(replayed, eager):
         np.testing.assert_array_equal(got, want)
     assert not np.array_equal(replayed[1], replayed[2])
-    if _replays(backend):
-        assert fast.eager_reason(values) is None
+    assert fast.eager_reason(values) is None
 
 
 def test_variable_assignments_are_replayed(backend):
@@ -130,8 +134,7 @@ def test_variable_assignments_are_replayed(backend):
         np.testing.assert_allclose(accumulate(tf.constant(x)).numpy(), expected * 2, rtol=1e-6)
     np.testing.assert_allclose(total.numpy(), expected, rtol=1e-6)
     assert counter.numpy() == 4.0
-    if _replays(backend):
-        assert accumulate.trace_count == 1
+    assert accumulate.trace_count == 1
 
 
 def test_a_traced_training_step_trains_as_the_eager_one(backend):
@@ -160,7 +163,7 @@ def test_a_traced_training_step_trains_as_the_eager_one(backend):
         step = wrap(trainer(model, optimizer, loss_fn))
         losses = [float(step(x, y).numpy()) for _ in range(5)]
         results.append((losses, [w.numpy() for w in model.weights], int(optimizer.iterations.numpy())))
-        if wrap is tf.function and _replays(backend):
+        if wrap is tf.function:
             assert step.eager_reason(x, y) is None and step.trace_count == 1
     (eager_losses, eager_weights, eager_steps), (losses, weights, steps) = results
     np.testing.assert_allclose(losses, eager_losses, rtol=1e-5)
@@ -195,7 +198,7 @@ def test_replays_release_their_memory(backend):
     after = tf.memory()
     assert after["num_tensors"] == before["num_tensors"]
     assert after["num_bytes"] == before["num_bytes"]
-    if _replays(backend):
+    if backend != "cpu":
         objects = after["backends"][backend]["gl_objects"]
         assert objects == before["backends"][backend]["gl_objects"]
 
@@ -234,8 +237,8 @@ def _block_model():
 
 # Dispatches of _block_model's forward: eagerly 16. Each BatchNorm, bias addition and activation folds into
 # the convolution or product before it, leaving 7: 3 convolutions, Add, mean, 2 products. The fragment path
-# runs the 1 x 1 convolution as a product of whole texels, which takes no epilogue.
-_BLOCK_DISPATCHES = {"gl-compute": 7, "gl-fragment": 8}
+# runs the 1 x 1 convolution as a product of whole texels, which takes no epilogue. The cpu fuses nothing.
+_BLOCK_DISPATCHES = {"gl-compute": 7, "gl-fragment": 8, "cpu": 16}
 
 
 def test_replay_fuses_batch_norms_and_activations_into_the_dispatch_before(backend):
@@ -245,8 +248,7 @@ def test_replay_fuses_batch_norms_and_activations_into_the_dispatch_before(backe
     fast(images, training=False)
     expected = model(images, training=False).numpy()
     np.testing.assert_allclose(fast(images, training=False).numpy(), expected, rtol=1e-6, atol=1e-7)
-    if _replays(backend):
-        assert fast.dispatch_count(images, training=False) == _BLOCK_DISPATCHES[backend]
+    assert fast.dispatch_count(images, training=False) == _BLOCK_DISPATCHES[backend]
 
 
 def test_results_that_are_returned_or_read_twice_are_still_stored(backend):
@@ -263,9 +265,8 @@ def test_results_that_are_returned_or_read_twice_are_still_stored(backend):
     fast(images)
     for got, want in zip(fast(images), block(tf.constant(images))):
         np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6, atol=1e-6)
-    if _replays(backend):
-        # The returned convolution and the batch norm that two ops read are stored: nothing fuses.
-        assert fast.dispatch_count(images) == 4
+    # The returned convolution and the batch norm that two ops read are stored: nothing fuses.
+    assert fast.dispatch_count(images) == 4
 
 
 def test_a_convolution_summed_in_parts_fuses_only_after_the_sum(backend):
@@ -322,5 +323,17 @@ def test_dispatches_that_read_only_constants_are_computed_once_at_trace_time(bac
     for got in (first, second):
         assert np.all((got >= 2 * x) & (got < 2 * x + 1))
     assert not np.array_equal(first, second)   # the random draw is still made on every replay
-    if _replays(backend):
-        assert fast.dispatch_count(x) == 3   # the product, the draw, the sum
+    assert fast.dispatch_count(x) == 3   # the product, the draw, the sum
+
+
+def test_a_fit_after_a_weight_was_added_traces_its_steps_again(backend):
+    # The first fit's replayed step would leave the new weight's regularization loss out.
+    rng = np.random.default_rng(5)
+    x, y = rng.normal(0, 1, (6, 3)).astype(np.float32), rng.integers(0, 2, 6)
+    model = K.Sequential([K.Input((3,)), K.layers.Dense(2, activation="softmax")])
+    model.compile(optimizer=K.optimizers.SGD(0.0), loss="sparse_categorical_crossentropy")
+    before = model.fit(x, y, batch_size=6, epochs=1, verbose=0).history["loss"][0]
+    model.layers[0].add_weight(shape=(), initializer="ones", regularizer=K.regularizers.L2(3.0), name="extra")
+    after = model.fit(x, y, batch_size=6, epochs=1, verbose=0).history["loss"][0]
+    np.testing.assert_allclose(after, before + 3.0, rtol=1e-5)
+    np.testing.assert_allclose(model.evaluate(x, y, verbose=0), before + 3.0, rtol=1e-5)

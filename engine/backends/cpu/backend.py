@@ -5,8 +5,10 @@ import numpy as np
 
 from ...dtypes import from_numpy
 from ...errors import BackendError
+from ...runtime import current_trace, refuse_trace
 from ...tensor import Tensor
 from ..base import Backend, DataBuffer
+from . import replay as replays
 from .parallel import own_blas_threads
 from .kernel import KERNELS
 
@@ -39,6 +41,7 @@ _M_MMAP_THRESHOLD = -3
 
 class CpuBackend(Backend):
     name = "cpu"
+    can_replay = True     # tf.function replays the kernel calls it recorded (engine/tracing.py, replay.py)
 
     def __init__(self):
         super().__init__()
@@ -53,13 +56,29 @@ class CpuBackend(Backend):
         return CpuBuffer(self, array)
 
     def read(self, buffer, shape, dtype):
+        refuse_trace("it reads a tensor's value (numpy())")
         return buffer.array.reshape(shape).copy()
 
     def run(self, kernel, inputs, attrs):
         result = kernel(*[t._buffer.array for t in inputs], **attrs)
         if type(result) is tuple:
-            return [self._wrap(a, kernel) for a in result]
-        return [self._wrap(result, kernel)]
+            outputs = [self._wrap(a, kernel) for a in result]
+        else:
+            outputs = [self._wrap(result, kernel)]
+        trace = current_trace()
+        if trace is not None and trace.backend is self:
+            trace.steps.append((kernel, [t._buffer for t in inputs], attrs, [t._buffer for t in outputs]))
+        return outputs
+
+    # --- tf.function replays -----------------------------------------------------------------
+    def make_replay_plan(self, trace, argument_buffers, output_buffers):
+        return replays.build_plan(trace.steps, trace.variables, argument_buffers, output_buffers,
+                                  [pair for _, pair in trace.seed_requests])
+
+    def replay(self, plan, arguments, variables, seed_pairs):
+        """Call the recorded kernels on these buffers, the random ones drawing `seed_pairs`; returns the buffer of
+        each output leaf and assigned Variable."""
+        return replays.run_plan(plan, arguments, variables, seed_pairs, lambda array: CpuBuffer(self, array))
 
     def _wrap(self, array, kernel):
         if type(array) is not np.ndarray:

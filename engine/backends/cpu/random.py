@@ -97,8 +97,22 @@ def _blocks(block_ids, seed0, seed1):
 
 
 def random_bits(size, seed0, seed1):
-    """`size` uint32 words: element i is word i % 4 of block i // 4."""
-    return _blocks(np.arange(-(-size // 4), dtype=np.uint64), seed0, seed1).reshape(-1)[:size]
+    """`size` uint32 words (read-only): element i is word i % 4 of block i // 4."""
+    if size <= _REMEMBERED_BITS:
+        return _remembered_bits(size, seed0, seed1)
+    return _random_bits(size, seed0, seed1)
+
+
+def _random_bits(size, seed0, seed1):
+    bits = _blocks(np.arange(-(-size // 4), dtype=np.uint64), seed0, seed1).reshape(-1)[:size]
+    bits.flags.writeable = False
+    return bits
+
+
+# A training step draws each dropout mask twice, for the layer and for its gradient, from the same seed pair:
+# the second draw of a small mask is remembered rather than computed again.
+_REMEMBERED_BITS = 1 << 16
+_remembered_bits = functools.lru_cache(maxsize=8)(_random_bits)
 
 
 def bits_to_unit_float(bits, dtype):

@@ -11,7 +11,7 @@ from concurrent.futures import Future
 import numpy as np
 
 from ...errors import BackendError
-from ...runtime import current_trace
+from ...runtime import current_trace, refuse_trace
 from ...tensor import Tensor
 from ..base import Backend, DataBuffer
 from . import fusion
@@ -77,12 +77,12 @@ class GLBackend(Backend):
         return buffer
 
     def read(self, buffer, shape, dtype):
-        _refuse_trace("it reads a tensor's value (numpy(), or a kernel that runs on the cpu)")
+        refuse_trace("it reads a tensor's value (numpy(), or a kernel that runs on the cpu)")
         words = self.thread.call(self._download, buffer) if buffer.words else np.zeros(0, np.uint32)
         return array_from_words(words, shape, dtype)
 
     def read_async(self, buffer, shape, dtype):
-        _refuse_trace("it reads a tensor's value (data())")
+        refuse_trace("it reads a tensor's value (data())")
         future = Future()
         if not buffer.words:
             future.set_result(array_from_words(np.zeros(0, np.uint32), shape, dtype))
@@ -152,12 +152,6 @@ class GLBackend(Backend):
 def _new_buffer(backend, shape, dtype):
     count = math.prod(shape)
     return GlBuffer(backend, count * programs.words_per_element(dtype), count * dtype.size)
-
-
-def _refuse_trace(reason):
-    trace = current_trace()
-    if trace is not None:
-        trace.refuse(reason)
 
 
 _SSBO = 0x90D2                          # GL_SHADER_STORAGE_BUFFER
