@@ -337,3 +337,16 @@ def test_a_fit_after_a_weight_was_added_traces_its_steps_again(backend):
     after = model.fit(x, y, batch_size=6, epochs=1, verbose=0).history["loss"][0]
     np.testing.assert_allclose(after, before + 3.0, rtol=1e-5)
     np.testing.assert_allclose(model.evaluate(x, y, verbose=0), before + 3.0, rtol=1e-5)
+
+
+def test_a_fit_after_a_layer_was_frozen_leaves_its_weights_alone(backend):
+    rng = np.random.default_rng(6)
+    x, y = rng.normal(0, 1, (8, 3)).astype(np.float32), rng.integers(0, 2, 8)
+    model = K.Sequential([K.Input((3,)), K.layers.Dense(4, activation="relu"), K.layers.Dense(2, activation="softmax")])
+    model.compile(optimizer=K.optimizers.SGD(0.5), loss="sparse_categorical_crossentropy")
+    model.fit(x, y, batch_size=4, epochs=1, verbose=0)
+    model.layers[0].trainable = False
+    frozen, head = model.layers[0].kernel.numpy(), model.layers[1].kernel.numpy()
+    model.fit(x, y, batch_size=4, epochs=1, verbose=0)
+    np.testing.assert_array_equal(model.layers[0].kernel.numpy(), frozen)
+    assert not np.array_equal(model.layers[1].kernel.numpy(), head)
