@@ -4,16 +4,16 @@ On a small model most of an eager op's time on the cpu is spent around numpy, no
 and converting arguments, inferring shapes, making Tensors, recording for autodiff, Keras's layer
 calls. A trace keeps each kernel call it made (kernel, input buffers, attrs, output buffers); a replay
 calls the same kernels on this call's arrays and does nothing else. The plan names each input by
-where a replay finds it, as the GL backends' plans do (engine/backends/gl/replay.py): the call's
-arguments, the current value of a Variable, a constant of the trace, or an output of an earlier
-step. A call that reads constants alone and draws no fresh random numbers computes the same every
+where a replay finds it (engine/backends/replay_sources.py, as the GL backends' plans do): the
+call's arguments, the current value of a Variable, a constant of the trace, or an output of an
+earlier step. A call that reads constants alone and draws no fresh random numbers computes the same every
 time: its traced output becomes a constant of the plan.
 """
 import numpy as np
 
 from ...errors import ReplayMismatchError
+from ..replay_sources import CONSTANT, STEP, TraceSources
 
-_ARGUMENT, _VARIABLE, _CONSTANT, _STEP = range(4)
 
 
 class CpuReplayPlan:
@@ -31,43 +31,21 @@ def build_plan(records, traced_variables, argument_buffers, output_buffers, seed
     ((kernel, input buffers, attrs, output buffers)); `traced_variables` the trace's id(buffer) ->
     (buffer, Variable); `seed_pairs` those of the trace's stateful random ops, in the order drawn."""
     wanted = {pair: index for index, pair in enumerate(seed_pairs)}
-    arguments = {}
-    for index, buffer in enumerate(argument_buffers):
-        arguments.setdefault(id(buffer), index)
-    variables, variable_index = [], {}
-    constants, constant_index = [], {}
-    produced = {}                                   # id(buffer) -> output slot
-
-    def locate(buffer):
-        key = id(buffer)
-        if key in produced:
-            return _STEP, produced[key]
-        if key in arguments:
-            return _ARGUMENT, arguments[key]
-        if key in traced_variables:
-            if key not in variable_index:
-                variable_index[key] = len(variables)
-                variables.append(traced_variables[key][1])
-            return _VARIABLE, variable_index[key]
-        if key not in constant_index:
-            constant_index[key] = len(constants)
-            constants.append(buffer)
-        return _CONSTANT, constant_index[key]
-
+    sources = TraceSources(argument_buffers, traced_variables)
     steps, slot_count = [], 0
     for kernel, inputs, attrs, outputs in records:
-        sources = [locate(buffer) for buffer in inputs]
+        inputs_found = [sources.locate(buffer) for buffer in inputs]
         request = wanted.get((attrs.get("seed0"), attrs.get("seed1")))
-        if request is None and all(kind == _CONSTANT for kind, _ in sources):
+        if request is None and all(kind == CONSTANT for kind, _ in inputs_found):
             continue
         slots = []
         for buffer in outputs:
-            produced[id(buffer)] = slot_count
+            sources.produced(buffer, slot_count)
             slots.append((slot_count, buffer.array.shape))
             slot_count += 1
-        steps.append((kernel, sources, attrs, request, slots))
-    return CpuReplayPlan(steps, slot_count, [None if buffer is None else locate(buffer) for buffer in output_buffers],
-                         constants), variables
+        steps.append((kernel, inputs_found, attrs, request, slots))
+    outputs = [None if buffer is None else sources.locate(buffer) for buffer in output_buffers]
+    return CpuReplayPlan(steps, slot_count, outputs, sources.constants), sources.variables
 
 
 def run_plan(plan, arguments, variables, seed_pairs, new_buffer):
@@ -92,5 +70,5 @@ def run_plan(plan, arguments, variables, seed_pairs, new_buffer):
             made[slot] = array
     buffers = (arguments, variables, plan.constants)
     return [None if source is None else
-            new_buffer(made[source[1]]) if source[0] == _STEP else buffers[source[0]][source[1]]
+            new_buffer(made[source[1]]) if source[0] == STEP else buffers[source[0]][source[1]]
             for source in plan.outputs]

@@ -8,9 +8,9 @@ Step outputs get GL objects from the pool as eager dispatches do, and go back to
 the last step that reads them; the function's outputs become new tensors of their own, so a later
 replay never overwrites them.
 """
+from ..replay_sources import CONSTANT, STEP, TraceSources
 from .kernels.random import philox_uniforms
 
-_ARGUMENT, _VARIABLE, _CONSTANT, STEP = range(4)
 _PHILOX_NAMES = tuple(philox_uniforms(0, 0))
 
 
@@ -82,53 +82,33 @@ def build_plan(records, traced_variables, argument_buffers, output_buffers, seed
     random numbers computes the same every time: its traced output becomes a constant of the plan."""
     reseeds = find_reseeds(records, seed_pairs)
     reseeded = {record for _, record, _ in reseeds}
-    arguments = {}
-    for index, buffer in enumerate(argument_buffers):
-        arguments.setdefault(id(buffer), index)
-    variables, variable_index = [], {}
-    constants, constant_index = [], {}
-    produced = {}                                   # id(buffer) -> output slot
-
-    def locate(buffer):
-        key = id(buffer)
-        if key in produced:
-            return STEP, produced[key]
-        if key in arguments:
-            return _ARGUMENT, arguments[key]
-        if key in traced_variables:
-            if key not in variable_index:
-                variable_index[key] = len(variables)
-                variables.append(traced_variables[key][1])
-            return _VARIABLE, variable_index[key]
-        if key not in constant_index:
-            constant_index[key] = len(constants)
-            constants.append(buffer)
-        return _CONSTANT, constant_index[key]
-
+    sources = TraceSources(argument_buffers, traced_variables)
+    locate = sources.locate
     steps, slot_sizes, last_read, written_by, step_of_record = [], [], {}, [], {}
     for record, (compiled, inputs, out, uniforms, groups, layout, _, extras) in enumerate(records):
-        sources = [locate(buffer) for buffer in inputs]
-        if record not in reseeded and all(kind == _CONSTANT for kind, _ in sources):
+        inputs_found = [locate(buffer) for buffer in inputs]
+        if record not in reseeded and all(kind == CONSTANT for kind, _ in inputs_found):
             continue
         step_of_record[record] = len(steps)
-        for kind, index in sources:
+        for kind, index in inputs_found:
             if kind == STEP:
                 last_read[index] = len(steps)
         slots = []
         for buffer in (out, *extras):
-            produced[id(buffer)] = len(slot_sizes)
+            sources.produced(buffer, len(slot_sizes))
             slots.append(len(slot_sizes))
             slot_sizes.append((buffer.words, buffer.nbytes))
             written_by.append(len(steps))
-        steps.append((compiled, sources, uniforms, groups, layout, tuple(slots)))
+        steps.append((compiled, inputs_found, uniforms, groups, layout, tuple(slots)))
     outputs = [None if buffer is None else locate(buffer) for buffer in output_buffers]
     returned = set(_step_slots(outputs))
     release_after = [[] for _ in steps]
     for slot, step in enumerate(written_by):
         if slot not in returned:
             release_after[last_read.get(slot, step)].append(slot)
-    return ReplayPlan(steps, slot_sizes, release_after, outputs, constants,
-                      [(request, step_of_record[record], slots) for request, record, slots in reseeds]), variables
+    return ReplayPlan(steps, slot_sizes, release_after, outputs, sources.constants,
+                      [(request, step_of_record[record], slots) for request, record, slots in reseeds]), \
+        sources.variables
 
 
 def returned_slots(plan):
