@@ -148,6 +148,17 @@ class ArrayDataAdapter:
             rows = slice(start, stop) if order is None else order[start:stop]
             yield map_structure(lambda leaf: _rows(leaf, rows), self._data)
 
+    def chunks(self, batches_per_chunk):
+        """One epoch as (data, batch sizes) pairs: `data` holds the rows of up to `batches_per_chunk` consecutive
+        batches of batches() (the same shuffle), as one tensor per leaf; its batches are consecutive rows."""
+        order = np.random.permutation(self.num_samples) if self.shuffle else None
+        rows_per_chunk = self.batch_size * batches_per_chunk
+        for start in range(0, self.num_samples, rows_per_chunk):
+            stop = min(start + rows_per_chunk, self.num_samples)
+            rows = slice(start, stop) if order is None else order[start:stop]
+            sizes = tuple(min(self.batch_size, stop - first) for first in range(start, stop, self.batch_size))
+            yield map_structure(lambda leaf: _rows(leaf, rows), self._data), sizes
+
 
 def _rows(leaf, rows):
     if isinstance(leaf, Tensor):
@@ -243,6 +254,13 @@ class EpochIterator:
     @property
     def num_steps(self):
         return self.steps_per_epoch if self.steps_per_epoch is not None else self.adapter.num_batches
+
+    def chunks(self, batches_per_chunk):
+        """One epoch as ArrayDataAdapter.chunks() pairs, or None where the batches come one at a time (a stream of
+        batches, or steps_per_epoch taken from a stream that carries over between epochs)."""
+        if self.steps_per_epoch is not None or not hasattr(self.adapter, "chunks"):
+            return None
+        return self.adapter.chunks(batches_per_chunk)
 
     def epoch(self):
         """Yields (step, (x, y, sample_weight))."""

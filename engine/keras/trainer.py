@@ -234,7 +234,8 @@ class Trainer:
     def _step_function(self, kind):
         """train_step, test_step or _train_group, through a tf.function kept until the next compile."""
         state = self._trainer_state
-        step = {"train": self.train_step, "test": self.test_step, "train_group": self._train_group}[kind]
+        step = {"train": self.train_step, "test": self.test_step, "train_group": self._train_group,
+                "train_chunk": self._train_chunk}[kind]
         if state.run_eagerly:
             return step
         function = state.step_functions.get(kind)
@@ -257,6 +258,16 @@ class Trainer:
         """steps_per_execution training steps in one call (see compile)."""
         for batch in batches:
             self.train_step(batch)
+
+    def _train_chunk(self, data, sizes):
+        """Training steps on consecutive batches of `data`'s rows, `sizes` rows each, in one call: the batches are
+        cut from the chunk inside the traced step, so that a call takes one tensor per input, not one per batch
+        (on a GL backend one upload instead of one per batch)."""
+        start = 0
+        for size in sizes:
+            stop = start + size
+            self.train_step(map_structure(lambda leaf: leaf[start:stop], data))
+            start = stop
 
     def _model_losses(self):
         """`self.losses`; inside fit() without re-walking the layer tree each step, unless a subclass
@@ -372,6 +383,9 @@ class Trainer:
         wants_begin = callback_list.wants_batch_begin("train")
         wants_logs = callback_list.wants_batch_logs("train")
         per_call = 1 if self._trainer_state.run_eagerly else self._trainer_state.steps_per_execution
+        chunks = iterator.chunks(per_call) if per_call > 1 else None
+        if chunks is not None:
+            return self._run_chunks(chunks, callback_list, wants_begin, wants_logs)
         run = self._step_function("train") if per_call == 1 else self._step_function("train_group")
         steps_run = 0
         group, first_step = [], 0
@@ -395,6 +409,21 @@ class Trainer:
             steps_run += len(group)
             if wants_logs:
                 callback_list.on_train_batch_end(first_step + len(group) - 1, self._metric_logs())
+        return steps_run
+
+    def _run_chunks(self, chunks, callback_list, wants_begin, wants_logs):
+        """_run_epoch for array data: a call of the traced step per chunk of steps_per_execution batches."""
+        run = self._step_function("train_chunk")
+        steps_run = 0
+        for data, sizes in chunks:
+            if wants_begin:
+                callback_list.on_train_batch_begin(steps_run)
+            run(data, sizes)
+            steps_run += len(sizes)
+            if wants_logs:
+                callback_list.on_train_batch_end(steps_run - 1, self._metric_logs())
+            if self.stop_training:
+                break
         return steps_run
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
