@@ -19,8 +19,8 @@ DROPOUT_RATE = 0.5
 VALIDATION_BATCH_LIMIT = 1024
 # Training steps a call of the traced step runs (one GPU replay): a whole epoch of the default 3 x 200 samples.
 # On an H100, alternating in one process (2026-11-27): train_head 0.82-0.96 s against 0.98-1.25 s a step a call
-# (6 runs each); on the cpu backend, where steps run eagerly, no difference. Cancelling waits for the current
-# call, at most 32 steps.
+# (6 runs each); on the cpu backend, measured while its steps still ran eagerly, no difference. Cancelling waits
+# for the current call, at most 32 steps.
 STEPS_PER_EXECUTION = 32
 
 

@@ -142,15 +142,13 @@ class ArrayDataAdapter:
 
     def batches(self):
         """One epoch of (x, y, sample_weight) batches of tensors."""
-        order = np.random.permutation(self.num_samples) if self.shuffle else None
-        for start in range(0, self.num_samples, self.batch_size):
-            stop = min(start + self.batch_size, self.num_samples)
-            rows = slice(start, stop) if order is None else order[start:stop]
-            yield map_structure(lambda leaf: _rows(leaf, rows), self._data)
+        for data, _ in self.chunks(1):
+            yield data
 
     def chunks(self, batches_per_chunk):
         """One epoch as (data, batch sizes) pairs: `data` holds the rows of up to `batches_per_chunk` consecutive
-        batches of batches() (the same shuffle), as one tensor per leaf; its batches are consecutive rows."""
+        batches (one shuffle an epoch, whatever the chunk), as one tensor per leaf; its batches are consecutive
+        rows."""
         order = np.random.permutation(self.num_samples) if self.shuffle else None
         rows_per_chunk = self.batch_size * batches_per_chunk
         for start in range(0, self.num_samples, rows_per_chunk):

@@ -44,7 +44,7 @@ class _TrainerState:
         self.step_loss_sources = None
         self.run_eagerly = False
         self.steps_per_execution = 1
-        self.step_functions = {}   # "train", "test", "train_group" -> the tf.function calling that step
+        self.step_functions = {}   # "train", "test", "train_group", "train_chunk" -> the tf.function calling it
         self.traced_structure = None  # the layers, trainable variables and regularizers they were traced with
 
 
@@ -232,12 +232,14 @@ class Trainer:
             objectives.update_metrics(loss, per_output, _batch_size(x), *flat)
 
     def _step_function(self, kind):
-        """train_step, test_step or _train_group, through a tf.function kept until the next compile."""
+        """train_step, test_step, _train_group or _train_chunk, through a tf.function kept until the next compile
+        or until the model's layers, trainable variables or regularizers change."""
         state = self._trainer_state
         step = {"train": self.train_step, "test": self.test_step, "train_group": self._train_group,
                 "train_chunk": self._train_chunk}[kind]
         if state.run_eagerly:
             return step
+        self._forget_steps_if_model_changed()
         function = state.step_functions.get(kind)
         if function is None:
             function = state.step_functions[kind] = tracing.function(step)
@@ -350,7 +352,6 @@ class Trainer:
             callbacks, add_history=True, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=epochs,
             steps=iterator.num_steps)
         self.stop_training = False
-        self._forget_steps_if_model_changed()
         state = self._trainer_state
         state.fitting, state.step_variables, state.step_loss_sources = True, None, None
         try:
@@ -436,7 +437,6 @@ class Trainer:
                                  steps)
         callback_list = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
             callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=iterator.num_steps)
-        self._forget_steps_if_model_changed()
         logs = self._evaluate_iterator(iterator, callback_list)
         return logs if return_dict else self._ordered_results(logs)
 
@@ -495,7 +495,6 @@ class Trainer:
                 raise InvalidArgumentError("You cannot `class_weight` and `sample_weight` at the same time.")
             sample_weight = class_weight_to_sample_weights(y, class_weight)
         self.reset_metrics()
-        self._forget_steps_if_model_changed()
         self._step_function("train")(_one_batch(x, y, sample_weight))
         logs = self._metric_logs()
         return logs if return_dict else self._ordered_results(logs)
@@ -504,7 +503,6 @@ class Trainer:
         """Loss and metrics of one batch (metrics reset first)."""
         self._require_compiled("test_on_batch")
         self.reset_metrics()
-        self._forget_steps_if_model_changed()
         self._step_function("test")(_one_batch(x, y, sample_weight))
         logs = self._metric_logs()
         return logs if return_dict else self._ordered_results(logs)

@@ -15,7 +15,6 @@ from ...errors import ReplayMismatchError
 from ..replay_sources import CONSTANT, STEP, TraceSources
 
 
-
 class CpuReplayPlan:
     __slots__ = ("steps", "slot_count", "outputs", "constants")
 
