@@ -131,7 +131,7 @@ class Function:
         if self.eager_reason(*args, **kwargs) is not None:
             return None
         key, _ = self._key(*_converted(args, kwargs))
-        return len(self._plans[key].replay.steps)
+        return runtime.current_backend().replay_dispatches(self._plans[key].replay)
 
     @staticmethod
     def _key(args, kwargs):

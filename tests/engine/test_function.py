@@ -203,6 +203,28 @@ def test_replays_release_their_memory(backend):
         assert objects == before["backends"][backend]["gl_objects"]
 
 
+def _pooled_when_deleted(backend, python_function):
+    """How many GL objects go back to the pool when a tf.function that ran twice is deleted."""
+    fast = tf.function(python_function)
+    images = tf.constant(_images())
+    fast(images)
+    np.testing.assert_array_equal(fast(images).numpy(), python_function(images).numpy())
+    gc.collect()
+    before = tf.memory()["backends"][backend]["gl_objects_pooled"]
+    del fast
+    gc.collect()
+    return tf.memory()["backends"][backend]["gl_objects_pooled"] - before
+
+
+@pytest.mark.parametrize("backend", ["gl-compute", "gl-fragment"], indirect=True)
+def test_a_deleted_function_gives_its_replay_buffers_back(backend):
+    # Both return one dispatch's result (the sum and its ReLU are one); only the first has a result between
+    # dispatches, relu(x), for which the compute path keeps a buffer from replay to replay (compute_replay.py).
+    with_intermediate = _pooled_when_deleted(backend, lambda x: tf.nn.relu(tf.nn.relu(x) + x))
+    without = _pooled_when_deleted(backend, lambda x: tf.nn.relu(x + x))
+    assert with_intermediate - without == {"gl-compute": 1, "gl-fragment": 0}[backend]
+
+
 def test_decorates_methods():
     class Scaler:
         def __init__(self, factor):
@@ -324,6 +346,29 @@ def test_dispatches_that_read_only_constants_are_computed_once_at_trace_time(bac
         assert np.all((got >= 2 * x) & (got < 2 * x + 1))
     assert not np.array_equal(first, second)   # the random draw is still made on every replay
     assert fast.dispatch_count(x) == 3   # the product, the draw, the sum
+
+
+def test_slices_of_an_argument_are_bound_in_place_of_a_copy(backend):
+    weights = tf.constant(RNG.standard_normal((64, 5)).astype(np.float32))
+    rows = 64   # 256 bytes a row: any offset a driver may ask a binding to start at divides it
+
+    def batches(chunk):
+        products = [tf.matmul(chunk[rows * i:rows * (i + 1)], weights) for i in range(3)]
+        shifted = tf.reshape(chunk, [-1])[1:rows * rows + 1]   # 4 bytes in: no driver binds there
+        doubled = (chunk * 2.0)[rows:2 * rows]                 # a slice of a result, not of the argument
+        return products, tf.reduce_sum(shifted), tf.reduce_sum(doubled), chunk[rows:2 * rows]
+
+    fast = tf.function(batches)
+    chunk = RNG.standard_normal((3 * rows, 64)).astype(np.float32)
+    fast(chunk)
+    for _ in range(2):
+        chunk = RNG.standard_normal((3 * rows, 64)).astype(np.float32)
+        (got_products, *got_rest), (want_products, *want_rest) = fast(chunk), batches(tf.constant(chunk))
+        for got_leaf, want_leaf in zip(got_products + got_rest, want_products + want_rest):
+            np.testing.assert_array_equal(got_leaf.numpy(), want_leaf.numpy())
+    # The 3 products and their 3 slices, the product by 2, the 3 other slices and the 2 sums, in two passes
+    # each on GL (the cpu calls its reshape too): the compute path binds the slices that the products read.
+    assert fast.dispatch_count(chunk) == {"gl-compute": 11, "gl-fragment": 14, "cpu": 13}[backend]
 
 
 def test_a_fit_after_a_weight_was_added_traces_its_steps_again(backend):

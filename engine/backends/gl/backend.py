@@ -4,7 +4,6 @@ Both keep tensors as 32-bit words in GPU memory and run the same kernel
 programs (program.py), wrapped as compute or fragment shaders. Work is queued
 on the GL thread; only reads wait.
 """
-import ctypes
 import math
 from concurrent.futures import Future
 
@@ -17,6 +16,7 @@ from ..base import Backend, DataBuffer
 from . import fusion
 from . import program as programs
 from . import replay as replays
+from .compute_replay import AFTER_DISPATCH_BARRIERS, SSBO, UNIFORM_SETTERS, PreparedReplay
 from .kernel import kernels_for
 from .runtime import array_from_words, capacity_for, get_runtime, pointer, words_of
 
@@ -137,6 +137,11 @@ class GLBackend(Backend):
         return replays.build_plan(records, trace.variables, argument_buffers, output_buffers,
                                   [pair for _, pair in trace.seed_requests])
 
+    @staticmethod
+    def replay_dispatches(plan):
+        """How many dispatches or draws a replay of `plan` issues."""
+        return len(plan.steps)
+
     def replay(self, plan, arguments, variables, seed_pairs):
         """Queue a whole recorded trace as one GL-thread command, its random ops drawing `seed_pairs`; returns
         the buffer of each output leaf."""
@@ -154,16 +159,12 @@ def _new_buffer(backend, shape, dtype):
     return GlBuffer(backend, count * programs.words_per_element(dtype), count * dtype.size)
 
 
-_SSBO = 0x90D2                          # GL_SHADER_STORAGE_BUFFER
-# GL_SHADER_STORAGE_BARRIER_BIT | GL_BUFFER_UPDATE_BARRIER_BIT: later dispatches and readbacks see the writes.
-_AFTER_DISPATCH_BARRIERS = 0x2000 | 0x200
-_UNIFORM_SETTERS = {"float": "glUniform1f", "int": "glUniform1i", "uint": "glUniform1ui"}
 _HOT_UPLOAD_BYTES = 1 << 20   # larger uploads go through PyOpenGL, which lets other threads run during the copy
 
 
 def set_uniforms(hot, uniforms):
     for location, kind, value in uniforms:
-        getattr(hot, _UNIFORM_SETTERS[kind])(location, value)
+        getattr(hot, UNIFORM_SETTERS[kind])(location, value)
 
 
 class GLComputeBackend(GLBackend):
@@ -179,8 +180,8 @@ class GLComputeBackend(GLBackend):
         capacity = capacity_for(words.nbytes)
         buffer.gl_name = self.runtime.acquire_buffer(capacity, for_upload=True)
         GL = self.runtime.hot if words.nbytes <= _HOT_UPLOAD_BYTES else self.runtime.GL
-        GL.glBindBuffer(_SSBO, buffer.gl_name)
-        GL.glBufferSubData(_SSBO, 0, words.nbytes, pointer(words))
+        GL.glBindBuffer(SSBO, buffer.gl_name)
+        GL.glBufferSubData(SSBO, 0, words.nbytes, pointer(words))
         self.runtime.progress.submit()
 
     def _download(self, buffer):
@@ -224,51 +225,27 @@ class GLComputeBackend(GLBackend):
         part_bytes = programs.PART_WORDS * 4
         for part in range(parts):
             size = min(part_bytes, buffer.words * 4 - part * part_bytes)
-            hot.glBindBufferRange(_SSBO, first + part, buffer.gl_name, part * part_bytes, size)
+            hot.glBindBufferRange(SSBO, first + part, buffer.gl_name, part * part_bytes, size)
             bound.pop(first + part, None)
 
     def _run_plan(self, plan, arguments, variables, returned, uniform_overrides):
-        """On the GL thread: a replay's dispatches. A replay issues tens of dispatches per millisecond, so
-        where every tensor fits one binding (and the context has glBindBuffersBase, GL 4.4) its steps are
-        prepared once (programs, binding arrays, pool size classes, uniform setters) and run here with GL
-        names alone; otherwise as eager dispatches are."""
-        steps = plan.compute_steps
-        if steps is None:
-            steps = plan.compute_steps = _compute_steps(self, plan) or ()
-        if not steps:
+        """On the GL thread: a replay's dispatches, prepared once per plan (compute_replay.py) where every tensor
+        fits one binding and the context binds several buffers in one call, else as eager dispatches run."""
+        prepared = self._prepared(plan)
+        if prepared:
+            prepared.run(self.runtime, arguments, variables, plan.constants, returned, uniform_overrides)
+        else:
             replays.run_plan(self, plan, arguments, variables, returned, uniform_overrides)
-            return
-        runtime = self.runtime
-        hot = runtime.hot
-        bind_all, dummy = hot.glBindBuffersBase, runtime.dummy_buffer
-        sources = (arguments, variables, plan.constants)
-        names = [None] * len(plan.slot_sizes)
-        for index, (program, inputs, outputs, setters, groups, releases, bindings) in enumerate(steps):
-            _use_program(runtime, program)
-            # One call binds every buffer of a dispatch: on an H100 host, binding them one by one took
-            # a quarter of a training step's replay in the driver.
-            for kind, slot, binding in inputs:
-                name = names[slot] if kind == replays.STEP else sources[kind][slot].gl_name
-                bindings[binding] = dummy if name is None else name
-            for slot, capacity, binding in outputs:
-                name = names[slot] = runtime.acquire_buffer(capacity)
-                buffer = returned.get(slot)
-                if buffer is not None:
-                    buffer.gl_name = name
-                bindings[binding] = name
-            bind_all(_SSBO, 0, len(bindings), bindings)
-            overridden = uniform_overrides.get(index)
-            if overridden is None:
-                for setter, location, value in setters:
-                    setter(location, value)
-            else:
-                set_uniforms(hot, overridden)
-            hot.glDispatchCompute(*groups)
-            hot.glMemoryBarrier(_AFTER_DISPATCH_BARRIERS)
-            runtime.progress.submit()
-            for finished, finished_capacity in releases:
-                runtime.release_buffer(names[finished], finished_capacity)
-        runtime.bound_buffers.clear()   # eager dispatches' record of the binding points is out of date
+
+    def replay_dispatches(self, plan):
+        prepared = self.thread.call(self._prepared, plan)
+        return len(prepared.steps) if prepared else len(plan.steps)
+
+    def _prepared(self, plan):
+        """On the GL thread: the plan's PreparedReplay, built on first use; False where it has none."""
+        if plan.prepared is None:
+            plan.prepared = PreparedReplay.build(self.runtime, plan) or False
+        return plan.prepared
 
     def dispatch(self, compiled, inputs, out, uniforms, groups, layout, extras=()):
         """On the GL thread: run one program into `out` and `extras` (fresh GL objects from the pool)."""
@@ -282,7 +259,7 @@ class GLComputeBackend(GLBackend):
         hot = runtime.hot
         set_uniforms(hot, uniforms)
         hot.glDispatchCompute(*groups)
-        hot.glMemoryBarrier(_AFTER_DISPATCH_BARRIERS)
+        hot.glMemoryBarrier(AFTER_DISPATCH_BARRIERS)
         runtime.progress.submit()
 
 
@@ -297,29 +274,8 @@ def _bind_whole(runtime, binding, name):
     if name is None:
         name = runtime.dummy_buffer
     if runtime.bound_buffers.get(binding) != name:   # GL names are never deleted, so a remembered binding stays valid
-        runtime.hot.glBindBufferBase(_SSBO, binding, name)
+        runtime.hot.glBindBufferBase(SSBO, binding, name)
         runtime.bound_buffers[binding] = name
-
-
-def _compute_steps(backend, plan):
-    """Per step of a replay plan: (program name, [(source kind, slot, binding)], [(output slot, pool size class,
-    binding)], [(uniform setter, location, value)], groups, [(released slot, its size class)], a GLuint array
-    for the names at bindings 0...); None where a tensor needs several bindings or the context cannot bind
-    several buffers in one call."""
-    hot = backend.runtime.hot
-    if hot.glBindBuffersBase is None:
-        return None
-    capacities = [capacity_for(words * 4) for words, _ in plan.slot_sizes]
-    steps = []
-    for index, (compiled, inputs, uniforms, groups, layout, slots) in enumerate(plan.steps):
-        if any(parts != 1 for _, parts in layout):
-            return None
-        steps.append((compiled.name, [(kind, slot, binding) for (kind, slot), (binding, _) in zip(inputs, layout)],
-                      [(slot, capacities[slot], binding) for slot, (binding, _) in zip(slots, layout[len(inputs):])],
-                      [(getattr(hot, _UNIFORM_SETTERS[kind]), location, value) for location, kind, value in uniforms],
-                      groups, [(finished, capacities[finished]) for finished in plan.release_after[index]],
-                      (ctypes.c_uint * len(layout))()))
-    return steps
 
 
 class GLFragmentBackend(GLBackend):

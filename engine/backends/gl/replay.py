@@ -8,7 +8,11 @@ Step outputs get GL objects from the pool as eager dispatches do, and go back to
 the last step that reads them; the function's outputs become new tensors of their own, so a later
 replay never overwrites them.
 """
+import math
+
 from ..replay_sources import CONSTANT, STEP, TraceSources
+from . import program as programs
+from .kernels.shape import contiguous_offset
 from .kernels.random import philox_uniforms
 
 _PHILOX_NAMES = tuple(philox_uniforms(0, 0))
@@ -25,16 +29,18 @@ class StepOutput:
 
 
 class ReplayPlan:
-    __slots__ = ("steps", "slot_sizes", "release_after", "outputs", "constants", "reseeds", "compute_steps")
+    __slots__ = ("steps", "slot_sizes", "release_after", "outputs", "constants", "reseeds", "prepared")
 
     def __init__(self, steps, slot_sizes, release_after, outputs, constants, reseeds):
-        self.steps = steps                  # [(compiled, [(kind, index)], uniforms, groups, layout, out slots)]
+        # [(compiled, [(kind, index)], uniforms, groups, layout, out slots, copied run or None)]: a step that
+        # copies one contiguous run of its input has the run's (byte offset, bytes) (compute_replay.py).
+        self.steps = steps
         self.slot_sizes = slot_sizes        # (words, nbytes) of each output slot
         self.release_after = release_after  # [slots that the step at this index reads last]
         self.outputs = outputs              # [(kind, index) or None] per output leaf of the function
         self.constants = constants          # buffers the plan keeps alive
         self.reseeds = reseeds              # [(seed request index, step index, {uniform name: slot})]
-        self.compute_steps = None           # the compute path's prepared steps (backend.py), once built
+        self.prepared = None                # the compute path's PreparedReplay (compute_replay.py), once built
 
 
 def find_reseeds(records, seed_pairs):
@@ -85,7 +91,7 @@ def build_plan(records, traced_variables, argument_buffers, output_buffers, seed
     sources = TraceSources(argument_buffers, traced_variables)
     locate = sources.locate
     steps, slot_sizes, last_read, written_by, step_of_record = [], [], {}, [], {}
-    for record, (compiled, inputs, out, uniforms, groups, layout, _, extras) in enumerate(records):
+    for record, (compiled, inputs, out, uniforms, groups, layout, spec, extras) in enumerate(records):
         inputs_found = [locate(buffer) for buffer in inputs]
         if record not in reseeded and all(kind == CONSTANT for kind, _ in inputs_found):
             continue
@@ -99,7 +105,7 @@ def build_plan(records, traced_variables, argument_buffers, output_buffers, seed
             slots.append(len(slot_sizes))
             slot_sizes.append((buffer.words, buffer.nbytes))
             written_by.append(len(steps))
-        steps.append((compiled, inputs_found, uniforms, groups, layout, tuple(slots)))
+        steps.append((compiled, inputs_found, uniforms, groups, layout, tuple(slots), _copied_run(spec)))
     outputs = [None if buffer is None else locate(buffer) for buffer in output_buffers]
     returned = set(_step_slots(outputs))
     release_after = [[] for _ in steps]
@@ -109,6 +115,14 @@ def build_plan(records, traced_variables, argument_buffers, output_buffers, seed
     return ReplayPlan(steps, slot_sizes, release_after, outputs, sources.constants,
                       [(request, step_of_record[record], slots) for request, record, slots in reseeds]), \
         sources.variables
+
+
+def _copied_run(spec):
+    offset = contiguous_offset(spec)
+    if offset is None:
+        return None
+    word_bytes = 4 * programs.words_per_element(spec.out_dtype)
+    return offset * word_bytes, math.prod(spec.out_shape) * word_bytes
 
 
 def returned_slots(plan):
@@ -124,7 +138,7 @@ def run_plan(backend, plan, arguments, variables, returned, uniform_overrides):
     """On the GL thread: dispatch every step, releasing step outputs once nothing later reads them."""
     sources = (arguments, variables, plan.constants, [None] * len(plan.slot_sizes))
     made = sources[STEP]
-    for index, (compiled, inputs, uniforms, groups, layout, slots) in enumerate(plan.steps):
+    for index, (compiled, inputs, uniforms, groups, layout, slots, _) in enumerate(plan.steps):
         for slot in slots:
             made[slot] = returned.get(slot) or StepOutput(plan.slot_sizes[slot][0])
         backend.dispatch(compiled, [sources[kind][slot] for kind, slot in inputs], made[slots[0]],

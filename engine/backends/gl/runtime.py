@@ -91,6 +91,7 @@ class GLRuntime:
             info["max_ssbo_bytes"] = int(GL.glGetIntegerv(GL.GL_MAX_SHADER_STORAGE_BLOCK_SIZE))
             # A power of two, so a word index splits into (part, offset) with a shift and a mask.
             programs.PART_WORDS = 1 << min((info["max_ssbo_bytes"] // 4).bit_length() - 1, 30)
+            info["ssbo_offset_alignment"] = int(GL.glGetIntegerv(GL.GL_SHADER_STORAGE_BUFFER_OFFSET_ALIGNMENT))
             self.dummy_buffer = int(GL.glGenBuffers(1))
             GL.glBindBuffer(GL.GL_SHADER_STORAGE_BUFFER, self.dummy_buffer)
             GL.glBufferData(GL.GL_SHADER_STORAGE_BUFFER, 16, None, GL.GL_DYNAMIC_DRAW)

@@ -36,6 +36,17 @@ def strided_view(backend, x, shape, steps, offset=0):
     return alias(view, shape)
 
 
+_CONTIGUOUS = (("STEPS", int_array([1])),)
+
+
+def contiguous_offset(spec):
+    """The element offset in its input of a view program that copies one contiguous run of it (a slice along
+    the first axis), else None: a replay may bind that run of the input instead of copying it."""
+    if spec.libraries == ("shape_affine.glsl",) and spec.defines == _CONTIGUOUS:
+        return spec.uniforms["offset"][1]
+    return None
+
+
 @gl_kernel("Reshape")
 def reshape(backend, x, shape):
     return alias(x, shape)
