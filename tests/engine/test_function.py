@@ -371,6 +371,32 @@ def test_slices_of_an_argument_are_bound_in_place_of_a_copy(backend):
     assert fast.dispatch_count(chunk) == {"gl-compute": 11, "gl-fragment": 14, "cpu": 13}[backend]
 
 
+@pytest.mark.parametrize("backend", ["gl-compute"], indirect=True)
+def test_a_replay_waits_only_where_a_dispatch_depends_on_one_before(backend, monkeypatch):
+    def chain(x):
+        doubled = x * 2.0           # into buffer A
+        tripled = doubled * 3.0     # reads A: waits for the dispatch before
+        halved = x * 0.5            # into A again once `tripled` read it: waits too
+        quadrupled = x * 4.0        # depends on nothing since that wait
+        return tripled + halved + quadrupled   # two dispatches, each waiting for the one before
+
+    fast = tf.function(chain)
+    x = _images()
+    fast(x)
+    expected = chain(tf.constant(x)).numpy()
+    from engine.backends.gl.runtime import get_runtime
+    hot = get_runtime("compute").hot
+    barriers = []
+    monkeypatch.setattr(hot, "glMemoryBarrier", lambda bits, wait=hot.glMemoryBarrier: (barriers.append(bits),
+                                                                                          wait(bits)))
+    got = fast(x).numpy()
+    monkeypatch.undo()
+    np.testing.assert_array_equal(got, expected)
+    assert fast.dispatch_count(x) == 6
+    # Before `tripled`, `halved`, the two sums, and one after the replay for whatever reads its results.
+    assert len(barriers) == 5
+
+
 def test_a_fit_after_a_weight_was_added_traces_its_steps_again(backend):
     # The first fit's replayed step would leave the new weight's regularization loss out.
     rng = np.random.default_rng(5)
