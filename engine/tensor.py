@@ -208,6 +208,9 @@ class Variable(Tensor):
         self.trainable = bool(trainable)
         self.constraint = constraint
         runtime.STATE.scope_keep(self)
+        trace = runtime.current_trace()
+        if trace is not None:
+            trace.saw_new_variable(self)
 
     def _set(self, value, op):
         from .ops.convert import convert_to_tensor
@@ -221,10 +224,10 @@ class Variable(Tensor):
         if value.backend is not backend:
             value = runtime.move_to_backend(value, backend)
         # Buffers are never written in place: tensors that read the old value keep it.
-        self._buffer = value.buffer
+        previous, self._buffer = self._buffer, value.buffer
         trace = runtime.current_trace()
         if trace is not None:
-            trace.saw_assignment(self)
+            trace.saw_assignment(self, previous)
         return self
 
     def adopt_buffer(self, buffer):

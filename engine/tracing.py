@@ -40,22 +40,45 @@ __all__ = ["function", "Function"]
 
 class Trace:
     """What one tracing call saw: the Variables its kernels read and assigned, the random seed pairs it drew,
-    and why it cannot be replayed (if so)."""
+    and why it cannot be replayed (if so).
 
-    def __init__(self, backend):
+    A backend may record a kernel that reads the call's arguments or Variables, or the result of such a
+    kernel, without running it (`deferred`, GL backends): the call's results then come from the first replay
+    instead. Whatever needs a deferred result before that (a read, a Variable made from it, a refused trace)
+    has the backend run every deferred kernel first (`run_deferred`)."""
+
+    def __init__(self, backend, argument_buffers=()):
         self.backend = backend
         self.refused = None
-        self.variables = {}       # id(buffer) -> (buffer, Variable) for every Variable a kernel read
+        self.arguments = {id(buffer) for buffer in argument_buffers}
+        self.variables = {}       # id(buffer) -> (buffer, Variable) for every Variable a kernel read unassigned
         self.assigned = {}        # id(Variable) -> Variable, for every Variable given a new value
+        self.assigned_from = {}   # id(Variable) -> its buffer before the trace first assigned it
         self.seed_requests = []   # ((kernel, seed, op name), (seed0, seed1)) per stateful random op, in order
         self.steps = []           # backend-specific records of the work it queued
+        self.deferred = set()     # ids of the buffers of recorded kernels that have not run
 
     def refuse(self, reason):
         if self.refused is None:
             self.refused = reason
 
-    def saw_assignment(self, variable):
+    def reads_call_data(self, buffer):
+        """Whether a kernel reading `buffer` depends on the call's arguments or Variables."""
+        key = id(buffer)
+        return key in self.deferred or key in self.arguments or key in self.variables
+
+    def run_deferred(self):
+        if self.deferred:
+            self.backend.run_deferred(self)
+            self.deferred.clear()
+
+    def saw_assignment(self, variable, previous_buffer):
         self.assigned[id(variable)] = variable
+        self.assigned_from.setdefault(id(variable), previous_buffer)
+
+    def saw_new_variable(self, variable):
+        if id(variable.buffer) in self.deferred:
+            self.run_deferred()
 
     def saw_seed_request(self, request, pair):
         self.seed_requests.append((request, pair))
@@ -64,7 +87,9 @@ class Trace:
         if backend is not self.backend:
             self.refuse(f"kernel {name!r} ran on {backend.name!r}, not on {self.backend.name!r}")
         for tensor in inputs:
-            if isinstance(tensor, Variable):
+            # A replay reads a Variable's value at the call; one that the trace assigned has a value the trace
+            # computed (or a constant), which the replay computes too.
+            if isinstance(tensor, Variable) and id(tensor) not in self.assigned:
                 buffer = tensor.buffer
                 self.variables[id(buffer)] = (buffer, tensor)
 
@@ -160,17 +185,21 @@ class Function:
             with self._lock:
                 self._plans.pop(key, None)
             return self._trace(key, backend, tensors, args, kwargs)
-        arguments = [runtime.move_to_backend(tensor, backend).buffer if tensor.buffer.backend is not backend
-                     else tensor.buffer for tensor in tensors]
         seed_pairs = [random_ops.stateful_seed_pair(*request) for request in plan.seed_requests]
         try:
-            buffers = backend.replay(plan.replay, arguments, [variable.buffer for variable in variables], seed_pairs)
+            return self._replay(plan, backend, tensors, variables, assigned, seed_pairs)
         except ReplayMismatchError as error:
             reason = f"a replay's result did not match its trace ({error})"
             with self._lock:
                 self._plans[key] = reason
             self._warn_once(reason, backend)
             return self.python_function(*args, **kwargs)
+
+    @staticmethod
+    def _replay(plan, backend, tensors, variables, assigned, seed_pairs):
+        arguments = [runtime.move_to_backend(tensor, backend).buffer if tensor.buffer.backend is not backend
+                     else tensor.buffer for tensor in tensors]
+        buffers = backend.replay(plan.replay, arguments, [variable.buffer for variable in variables], seed_pairs)
         for variable, buffer in zip(assigned, buffers[len(plan.outputs):]):
             variable.adopt_buffer(buffer)
         static = iter(plan.static_leaves)
@@ -179,7 +208,7 @@ class Function:
         return nest.pack_sequence_as(plan.structure, leaves)
 
     def _trace(self, key, backend, tensors, args, kwargs):
-        trace = Trace(backend)
+        trace = Trace(backend, [tensor.buffer for tensor in tensors])
         runtime.set_trace(trace)
         try:
             result = self.python_function(*args, **kwargs)
@@ -211,8 +240,20 @@ class Function:
             self._held[key] = [leaf for leaf in nest.flatten((list(args), kwargs))
                                if not isinstance(leaf, Tensor) and _unhashable(leaf)]
         if reason is not None:
+            trace.run_deferred()
             self._warn_once(reason, backend)
-        return result
+            return result
+        if not trace.deferred:
+            return result
+        # The backend recorded the call's work without running it: the first replay does it, from the Variables'
+        # values before the trace assigned them and with the seed pairs the trace drew.
+        if any(id(buffer) in trace.deferred for buffer in trace.assigned_from.values()) \
+                or any(key in trace.deferred for key in trace.variables):
+            trace.run_deferred()   # a Variable the trace made from a deferred result: compute it first
+        for key, buffer in trace.assigned_from.items():
+            trace.assigned[key].adopt_buffer(buffer)
+        return self._replay(plan, backend, tensors, [reference() for reference in plan.variables],
+                            [reference() for reference in plan.assigned], [pair for _, pair in trace.seed_requests])
 
     def _warn_once(self, reason, backend):
         if reason not in self._warned:

@@ -26,15 +26,17 @@ class TraceSources:
 
     def locate(self, buffer):
         key = id(buffer)
-        if key in self._produced:
-            return STEP, self._produced[key]
-        if key in self._arguments:
-            return ARGUMENT, self._arguments[key]
+        # A Variable made while tracing holds a value that a kernel of the trace computed: later calls read the
+        # Variable, not that kernel's result again.
         if key in self._traced_variables:
             if key not in self._variable_index:
                 self._variable_index[key] = len(self.variables)
                 self.variables.append(self._traced_variables[key][1])
             return VARIABLE, self._variable_index[key]
+        if key in self._produced:
+            return STEP, self._produced[key]
+        if key in self._arguments:
+            return ARGUMENT, self._arguments[key]
         if key not in self._constant_index:
             self._constant_index[key] = len(self.constants)
             self.constants.append(buffer)

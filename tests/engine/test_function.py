@@ -93,6 +93,62 @@ def test_a_result_whose_shape_follows_the_values_runs_eagerly_with_a_warning(bac
     assert fast.eager_reason(tf.constant([0.0, 0.0, 0.0])) is not None
 
 
+@pytest.mark.parametrize("backend", ["gl-compute", "gl-fragment"], indirect=True)
+def test_a_gl_trace_leaves_the_work_on_its_arguments_to_the_first_replay(backend, monkeypatch):
+    from engine.runtime import current_backend
+    gl = current_backend()
+    eager = []
+    monkeypatch.setattr(gl, "dispatch", lambda *args, run=gl.dispatch: (eager.append(args), run(*args)))
+    scale = tf.Variable(3.0)
+
+    @tf.function
+    def affine(x):
+        offset = tf.reduce_sum(tf.fill([4], 0.25))   # reads no argument: runs while tracing, a constant after
+        return tf.nn.relu(x * 2.0 - offset) * scale
+
+    x = _images()
+    np.testing.assert_allclose(affine(x).numpy(), np.maximum(x * 2 - 1, 0) * 3, rtol=1e-6)
+    # Only the constant's two dispatches ran eagerly; the product, the difference, the ReLU and the scaling
+    # were recorded and then run by the replay, which gave the call's result (the fragment path replays
+    # through the same dispatch method, the compute path through its prepared steps).
+    replayed = affine.dispatch_count(x) if backend == "gl-fragment" else 0
+    assert len(eager) == 2 + replayed
+    assert affine.trace_count == 1
+
+
+def test_what_a_trace_reads_or_keeps_is_computed_even_where_it_was_deferred(backend):
+    made = []
+
+    @tf.function
+    def grow(x):
+        if not made:
+            made.append(tf.Variable(x * 2.0))   # a Variable made from the call's data while tracing
+        made[0].assign_add(x)
+        return made[0] * 1.0
+
+    x = np.arange(3, dtype=np.float32)
+    np.testing.assert_array_equal(grow(x).numpy(), 3 * x)
+    np.testing.assert_array_equal(grow(x).numpy(), 4 * x)
+    np.testing.assert_array_equal(made[0].numpy(), 4 * x)
+    assert grow.trace_count == 1
+
+    tf.set_backend("cpu")
+    on_cpu = tf.constant([1.0, 2.0])
+    tf.set_backend(backend)
+
+    def mixed(x):   # refused once it returns, having read nothing
+        return x * 2.0, on_cpu
+
+    expected_warning = "returns a tensor that lives on another backend"
+    if backend == "cpu":
+        doubled, same = tf.function(mixed)(x)
+    else:
+        with pytest.warns(RuntimeWarning, match=expected_warning):
+            doubled, same = tf.function(mixed)(x)
+    np.testing.assert_array_equal(doubled.numpy(), 2 * x)
+    assert same is on_cpu
+
+
 def test_random_draws_are_not_frozen_into_a_replay(backend):
     fast = tf.function(lambda x: x + tf.random.uniform(x.shape))
     zeros = tf.zeros((64,))

@@ -77,12 +77,12 @@ class GLBackend(Backend):
         return buffer
 
     def read(self, buffer, shape, dtype):
-        refuse_trace("it reads a tensor's value (numpy(), or a kernel that runs on the cpu)")
+        self._refuse_trace("it reads a tensor's value (numpy(), or a kernel that runs on the cpu)")
         words = self.thread.call(self._download, buffer) if buffer.words else np.zeros(0, np.uint32)
         return array_from_words(words, shape, dtype)
 
     def read_async(self, buffer, shape, dtype):
-        refuse_trace("it reads a tensor's value (data())")
+        self._refuse_trace("it reads a tensor's value (data())")
         future = Future()
         if not buffer.words:
             future.set_result(array_from_words(np.zeros(0, np.uint32), shape, dtype))
@@ -99,6 +99,18 @@ class GLBackend(Backend):
             self.thread.watch_fence(poll, finish)
         self.thread.submit(on_gl_thread)
         return future
+
+    def _refuse_trace(self, reason):
+        trace = current_trace()
+        if trace is not None:
+            trace.run_deferred()   # what is read may be a deferred result
+        refuse_trace(reason)
+
+    def run_deferred(self, trace):
+        """Queue the dispatches `trace` recorded without running them, in the order it recorded them."""
+        for compiled, inputs, out, uniforms, groups, layout, _, extras in trace.steps:
+            if id(out) in trace.deferred:
+                self.thread.submit(self.dispatch, compiled, inputs, out, uniforms, groups, layout, extras)
 
     # --- kernels ---------------------------------------------------------------------------
     def run(self, kernel, inputs, attrs):
@@ -125,15 +137,26 @@ class GLBackend(Backend):
             trace = current_trace()
             if trace is not None and trace.backend is self:
                 trace.steps.append((compiled, inputs, out, uniforms, groups, layout, spec, extras))
+                if trace.refused is None and any(trace.reads_call_data(buffer) for buffer in inputs):
+                    # Its replay will compute it: running it now too would cost a trace twice the GL work.
+                    trace.deferred.update(id(buffer) for buffer in (out, *extras))
+                    return self._outputs(out, spec, extras)
             self.thread.submit(self.dispatch, compiled, inputs, out, uniforms, groups, layout, extras)
+        return self._outputs(out, spec, extras)
+
+    @staticmethod
+    def _outputs(out, spec, extras):
         result = Tensor(out, spec.out_shape, spec.out_dtype)
-        if not extra_outputs:
+        if not extras:
             return result
-        return (result, *(Tensor(buffer, shape, dtype) for buffer, (shape, dtype) in zip(extras, extra_outputs)))
+        return (result, *(Tensor(buffer, shape, dtype) for buffer, (shape, dtype) in zip(extras, spec.extra_outputs)))
 
     # --- tf.function replays -----------------------------------------------------------------
     def make_replay_plan(self, trace, argument_buffers, output_buffers):
-        records = fusion.fuse(self, trace.steps, {id(buffer) for buffer in output_buffers if buffer is not None})
+        # Results the function returns or assigns, and Variables' values (a Variable made while tracing holds
+        # one that a dispatch computed), must still be stored.
+        kept = {id(buffer) for buffer in output_buffers if buffer is not None} | set(trace.variables)
+        records = fusion.fuse(self, trace.steps, kept)
         return replays.build_plan(records, trace.variables, argument_buffers, output_buffers,
                                   [pair for _, pair in trace.seed_requests])
 
