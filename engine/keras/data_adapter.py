@@ -64,6 +64,11 @@ def normalize_structure(value):
     return value
 
 
+# Arrays up to this size in all live on the backend for the adapter's life (on a GPU, an epoch of a
+# 600-sample training set was otherwise 2.6 MB sent again, and a new buffer for it, every epoch).
+RESIDENT_BYTES = 256 << 20
+
+
 def _as_array(value):
     """An engine tensor stays a tensor; anything else becomes a numpy array of an engine dtype."""
     if value is None or isinstance(value, Tensor):
@@ -131,6 +136,9 @@ class ArrayDataAdapter:
         sample_weight = _per_output_sample_weight(y, sample_weight)
         self._data = map_structure(_as_array, (x, y, sample_weight))
         self.num_samples = _num_rows(nest.flatten(self._data))
+        if sum(leaf.nbytes for leaf in nest.flatten(self._data) if isinstance(leaf, np.ndarray)) <= RESIDENT_BYTES:
+            # Copied to the backend once: each epoch's batches are then gathered there, not sent again.
+            self._data = map_structure(lambda leaf: leaf if leaf is None else convert_to_tensor(leaf), self._data)
         if batch_size is None:
             batch_size = math.ceil(self.num_samples / steps) if steps else 32
         if batch_size <= 0:
@@ -155,15 +163,26 @@ class ArrayDataAdapter:
             stop = min(start + rows_per_chunk, self.num_samples)
             rows = slice(start, stop) if order is None else order[start:stop]
             sizes = tuple(min(self.batch_size, stop - first) for first in range(start, stop, self.batch_size))
-            yield map_structure(lambda leaf: _rows(leaf, rows), self._data), sizes
+            yield map_structure(_Rows(rows), self._data), sizes
 
 
-def _rows(leaf, rows):
-    if isinstance(leaf, Tensor):
+class _Rows:
+    """Takes the same rows of each leaf: a slice, or shuffled indices (sent to the backend once for all leaves
+    that live there)."""
+
+    def __init__(self, rows):
+        self.rows = rows
+        self._indices = None
+
+    def __call__(self, leaf):
+        rows = self.rows
+        if not isinstance(leaf, Tensor):
+            return convert_to_tensor(leaf[rows])
         if isinstance(rows, slice):
             return leaf[rows]
-        return gather(leaf, convert_to_tensor(rows.astype(np.int32)))
-    return convert_to_tensor(leaf[rows])
+        if self._indices is None:
+            self._indices = convert_to_tensor(rows.astype(np.int32))
+        return gather(leaf, self._indices)
 
 
 def _to_tensors(value):

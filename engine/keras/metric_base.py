@@ -50,6 +50,7 @@ class Metric:
         self.name = name or snake_case(type(self).__name__)
         self._dtype = as_dtype(dtype or "float32").name
         self._variables = []
+        self._zeros = []      # each variable's initial value
 
     @property
     def dtype(self):
@@ -64,17 +65,21 @@ class Metric:
             raise InvalidArgumentError(f"metric {self.name!r}: variables start at zero; got initializer "
                                        f"{initializer!r}")
         dtype = as_dtype(dtype or self._dtype)
-        variable = Variable(np.zeros(tuple(shape), dtype.as_numpy_dtype), trainable=False, name=name)
+        zeros = convert_to_tensor(np.zeros(tuple(shape), dtype.as_numpy_dtype))
+        runtime.STATE.scope_keep(zeros)   # lives as long as the metric, as its variable does
+        variable = Variable(zeros, trainable=False, name=name)
         self._variables.append(variable)
+        self._zeros.append(zeros)
         return variable
 
     def add_weight(self, shape=(), initializer=None, dtype=None, name=None):
         return self.add_variable(shape=shape, initializer=initializer, dtype=dtype, name=name)
 
     def reset_state(self):
-        """Set every state variable back to zero (between epochs and evaluations)."""
-        for variable in self._variables:
-            variable.assign(np.zeros(tuple(variable.shape), variable.dtype.as_numpy_dtype))
+        """Set every state variable back to zero (between epochs and evaluations): to the zeros it started from,
+        which a GPU then need not be sent again (tensors are never written in place)."""
+        for variable, zeros in zip(self._variables, self._zeros):
+            variable.assign(zeros)
 
     def update_state(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} must implement update_state(...)")

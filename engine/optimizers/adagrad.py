@@ -1,7 +1,7 @@
 """Adagrad and Adadelta: per-coordinate steps scaled by accumulated squared gradients, Keras 3's rules."""
 from ..ops.binary import add, divide, multiply
 from ..ops.unary import negative, sqrt, square
-from .base import Optimizer, scalar_tensor
+from .base import Optimizer
 
 
 class Adagrad(Optimizer):
@@ -26,7 +26,7 @@ class Adagrad(Optimizer):
         return self.initial_accumulator_value
 
     def _scalars(self, lr):
-        return lr, scalar_tensor(self.epsilon)
+        return lr, self._scalar(self.epsilon)
 
     def _update_step(self, gradient, variable, slots, scalars):
         lr, epsilon = scalars
@@ -59,7 +59,7 @@ class Adadelta(Optimizer):
         return ("accumulated_grad", "accumulated_delta_var")
 
     def _scalars(self, lr):
-        return (lr,) + tuple(scalar_tensor(v) for v in (self.rho, 1 - self.rho, self.epsilon))
+        return (lr,) + tuple(self._scalar(v) for v in (self.rho, 1 - self.rho, self.epsilon))
 
     def _update_step(self, gradient, variable, slots, scalars):
         lr, rho, one_minus_rho, epsilon = scalars

@@ -6,7 +6,7 @@ from ..ops.binary import add, divide, maximum, multiply, subtract
 from ..ops.binary import pow as power
 from ..ops.unary import abs as absolute
 from ..ops.unary import sqrt, square
-from .base import Optimizer, scalar_tensor
+from .base import Optimizer
 
 
 class Adam(Optimizer):
@@ -32,7 +32,7 @@ class Adam(Optimizer):
 
     def _scalars(self, lr):
         alpha = adam_step_size(lr, self._iterations, self.beta_1, self.beta_2)
-        return alpha, scalar_tensor(1 - self.beta_1), scalar_tensor(1 - self.beta_2), scalar_tensor(self.epsilon)
+        return alpha, self._scalar(1 - self.beta_1), self._scalar(1 - self.beta_2), self._scalar(self.epsilon)
 
     def _update_step(self, gradient, variable, slots, scalars):
         alpha, one_minus_beta_1, one_minus_beta_2, epsilon = scalars
@@ -94,9 +94,9 @@ class Adamax(Optimizer):
         return ("momentum", "norm")
 
     def _scalars(self, lr):
-        beta_1_power = power(scalar_tensor(self.beta_1), self._local_step())
+        beta_1_power = power(self._scalar(self.beta_1), self._local_step())
         corrected_lr = divide(lr, subtract(1.0, beta_1_power))
-        return corrected_lr, scalar_tensor(1 - self.beta_1), scalar_tensor(self.beta_2), scalar_tensor(self.epsilon)
+        return corrected_lr, self._scalar(1 - self.beta_1), self._scalar(self.beta_2), self._scalar(self.epsilon)
 
     def _update_step(self, gradient, variable, slots, scalars):
         corrected_lr, one_minus_beta_1, beta_2, epsilon = scalars

@@ -57,6 +57,7 @@ class Optimizer:
         self.gradient_accumulation_steps = gradient_accumulation_steps
         self.built = False
         self._iterations = Variable(0, dtype=int32, trainable=False, name="iteration")
+        self._scalars_made = {}   # (value, backend name) -> float32 scalar tensor (see _scalar)
         self._learning_rate = _learning_rate_state(learning_rate)
         # id(model variable) -> (model variable, its slots); holding the variable keeps its id from being reused.
         self._slots = {}
@@ -153,6 +154,16 @@ class Optimizer:
         value = lr(self._iterations) if isinstance(lr, schedules.LearningRateSchedule) else lr()
         value = convert_to_tensor(value, dtype_hint=float32)
         return value if value.dtype is float32 else cast(value, float32)
+
+    def _scalar(self, value):
+        """A float32 scalar tensor of a hyperparameter, made once per value and backend: a step (and a traced
+        training step, once per step it unrolls) reads it without sending it to a GPU again."""
+        key = (float(value), runtime.current_backend().name)
+        tensor = self._scalars_made.get(key)
+        if tensor is None:
+            tensor = self._scalars_made[key] = convert_to_tensor(key[0], dtype=float32)
+            runtime.STATE.scope_keep(tensor)   # lives as long as the optimizer
+        return tensor
 
     def _local_step(self):
         """The 1-based number of the step being applied, as a float32 scalar (for bias corrections)."""
@@ -312,11 +323,6 @@ class Optimizer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name!r} iterations={int(self._iterations)}>"
-
-
-def scalar_tensor(value):
-    """A float32 scalar tensor of a Python number (hyperparameters become inputs once per step)."""
-    return convert_to_tensor(float(value), dtype=float32)
 
 
 def _as_float(value, what):

@@ -1,7 +1,7 @@
 """RMSprop (optionally centered, optionally with momentum), Keras 3's update rule."""
 from ..ops.binary import add, divide, multiply, subtract
 from ..ops.unary import sqrt, square
-from .base import Optimizer, scalar_tensor
+from .base import Optimizer
 
 
 class RMSprop(Optimizer):
@@ -26,7 +26,7 @@ class RMSprop(Optimizer):
             ("average_gradient",) if self.centered else ())
 
     def _scalars(self, lr):
-        return tuple(scalar_tensor(v) for v in (self.rho, 1 - self.rho, self.epsilon, self.momentum)) + (lr,)
+        return tuple(self._scalar(v) for v in (self.rho, 1 - self.rho, self.epsilon, self.momentum)) + (lr,)
 
     def _update_step(self, gradient, variable, slots, scalars):
         rho, one_minus_rho, epsilon, momentum, lr = scalars

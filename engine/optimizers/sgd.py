@@ -1,7 +1,7 @@
 """SGD with optional (Nesterov) momentum, Keras 3's update rule."""
 from ..errors import InvalidArgumentError
 from ..ops.binary import multiply, subtract
-from .base import Optimizer, scalar_tensor
+from .base import Optimizer
 
 
 class SGD(Optimizer):
@@ -25,7 +25,7 @@ class SGD(Optimizer):
         return ("momentum",) if self.momentum != 0 else ()
 
     def _scalars(self, lr):
-        return lr, scalar_tensor(self.momentum)
+        return lr, self._scalar(self.momentum)
 
     def _update_step(self, gradient, variable, slots, scalars):
         lr, momentum = scalars
