@@ -9,7 +9,9 @@ calls with the same signature run only what was recorded. The GL backends hand t
 sequence to the GL thread at once, with each batch normalization and activation folded into the
 dispatch whose result it reads where nothing else reads that result (engine/backends/gl/fusion.py);
 the cpu backend calls the recorded numpy kernels in order (engine/backends/cpu/replay.py).
-As with TensorFlow's tf.function, Python side effects happen while tracing only.
+As with TensorFlow's tf.function, Python side effects happen while tracing only. On the GL
+backends the tracing call records the work on its arguments and Variables without running it, and
+its results come from the first replay: the GPU does that work once, not twice.
 
 What is replayed reads the current values of the Variables it used (so assigning new weights
 needs no retrace) and the arguments given to this call, and gives every Variable it assigned
