@@ -46,8 +46,8 @@ class Trace:
 
     A backend may record a kernel that reads the call's arguments or Variables, or the result of such a
     kernel, without running it (`deferred`, GL backends): the call's results then come from the first replay
-    instead. Whatever needs a deferred result before that (a read, a Variable made from it, a refused trace)
-    has the backend run every deferred kernel first (`run_deferred`)."""
+    instead. Whatever needs a deferred result before that (a Variable made from it, or a refusal: a read,
+    a kernel on another backend) has the backend run every deferred kernel first (`run_deferred`)."""
 
     def __init__(self, backend, argument_buffers=()):
         self.backend = backend
@@ -61,8 +61,10 @@ class Trace:
         self.deferred = set()     # ids of the buffers of recorded kernels that have not run
 
     def refuse(self, reason):
+        """Mark the trace as one that runs eagerly; whatever it deferred runs now, since its results are used."""
         if self.refused is None:
             self.refused = reason
+        self.run_deferred()
 
     def reads_call_data(self, buffer):
         """Whether a kernel reading `buffer` depends on the call's arguments or Variables."""
@@ -218,17 +220,16 @@ class Function:
             runtime.set_trace(None)
         self.trace_count += 1
         flat = nest.flatten(result)
-        reason = trace.refused
         plan = None
-        if reason is None:
+        if trace.refused is None:
             outputs = [leaf.buffer if isinstance(leaf, Tensor) else None for leaf in flat]
             if any(buffer is not None and buffer.backend is not backend for buffer in outputs):
-                reason = "it returns a tensor that lives on another backend"
+                trace.refuse("it returns a tensor that lives on another backend")
             else:
                 assigned = list(trace.assigned.values())
                 if any(variable.buffer.backend is not backend for variable in assigned):
-                    reason = "it assigns a Variable that lives on another backend"
-            if reason is None:
+                    trace.refuse("it assigns a Variable that lives on another backend")
+            if trace.refused is None:
                 replay, variables = backend.make_replay_plan(trace, [tensor.buffer for tensor in tensors],
                                                              outputs + [variable.buffer for variable in assigned])
                 plan = _Plan(replay, [weakref.ref(variable) for variable in variables],
@@ -237,21 +238,18 @@ class Function:
                              result, [leaf for leaf in flat if not isinstance(leaf, Tensor)],
                              [weakref.ref(variable) for variable in assigned],
                              [request for request, _ in trace.seed_requests])
+        reason = trace.refused
         with self._lock:
             self._plans[key] = plan if reason is None else reason
             self._held[key] = [leaf for leaf in nest.flatten((list(args), kwargs))
                                if not isinstance(leaf, Tensor) and _unhashable(leaf)]
         if reason is not None:
-            trace.run_deferred()
             self._warn_once(reason, backend)
             return result
         if not trace.deferred:
             return result
         # The backend recorded the call's work without running it: the first replay does it, from the Variables'
         # values before the trace assigned them and with the seed pairs the trace drew.
-        if any(id(buffer) in trace.deferred for buffer in trace.assigned_from.values()) \
-                or any(key in trace.deferred for key in trace.variables):
-            trace.run_deferred()   # a Variable the trace made from a deferred result: compute it first
         for key, buffer in trace.assigned_from.items():
             trace.assigned[key].adopt_buffer(buffer)
         return self._replay(plan, backend, tensors, [reference() for reference in plan.variables],

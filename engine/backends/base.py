@@ -52,6 +52,12 @@ class Backend:
         """Return a new numpy array with the buffer's contents, blocking until ready."""
         raise NotImplementedError
 
+    @staticmethod
+    def replay_dispatches(plan):
+        """How many kernel calls (dispatches, draws) a tf.function replay of `plan` makes: one per recorded step
+        unless the backend prepares its plans further."""
+        return len(plan.steps)
+
     def read_async(self, buffer, shape, dtype):
         future = Future()
         try:

@@ -75,11 +75,6 @@ class CpuBackend(Backend):
         return replays.build_plan(trace.steps, trace.variables, argument_buffers, output_buffers,
                                   [pair for _, pair in trace.seed_requests])
 
-    @staticmethod
-    def replay_dispatches(plan):
-        """How many kernel calls a replay of `plan` makes."""
-        return len(plan.steps)
-
     def replay(self, plan, arguments, variables, seed_pairs):
         """Call the recorded kernels on these buffers, the random ones drawing `seed_pairs`; returns the buffer of
         each output leaf and assigned Variable."""

@@ -16,7 +16,7 @@ from ..base import Backend, DataBuffer
 from . import fusion
 from . import program as programs
 from . import replay as replays
-from .compute_replay import AFTER_DISPATCH_BARRIERS, SSBO, UNIFORM_SETTERS, PreparedReplay
+from .compute_replay import AFTER_DISPATCH_BARRIERS, SSBO, PreparedReplay, set_uniforms
 from .kernel import kernels_for
 from .runtime import array_from_words, capacity_for, get_runtime, pointer, words_of
 
@@ -77,12 +77,12 @@ class GLBackend(Backend):
         return buffer
 
     def read(self, buffer, shape, dtype):
-        self._refuse_trace("it reads a tensor's value (numpy(), or a kernel that runs on the cpu)")
+        refuse_trace("it reads a tensor's value (numpy(), or a kernel that runs on the cpu)")
         words = self.thread.call(self._download, buffer) if buffer.words else np.zeros(0, np.uint32)
         return array_from_words(words, shape, dtype)
 
     def read_async(self, buffer, shape, dtype):
-        self._refuse_trace("it reads a tensor's value (data())")
+        refuse_trace("it reads a tensor's value (data())")
         future = Future()
         if not buffer.words:
             future.set_result(array_from_words(np.zeros(0, np.uint32), shape, dtype))
@@ -99,12 +99,6 @@ class GLBackend(Backend):
             self.thread.watch_fence(poll, finish)
         self.thread.submit(on_gl_thread)
         return future
-
-    def _refuse_trace(self, reason):
-        trace = current_trace()
-        if trace is not None:
-            trace.run_deferred()   # what is read may be a deferred result
-        refuse_trace(reason)
 
     def run_deferred(self, trace):
         """Queue the dispatches `trace` recorded without running them, in the order it recorded them."""
@@ -160,11 +154,6 @@ class GLBackend(Backend):
         return replays.build_plan(records, trace.variables, argument_buffers, output_buffers,
                                   [pair for _, pair in trace.seed_requests])
 
-    @staticmethod
-    def replay_dispatches(plan):
-        """How many dispatches or draws a replay of `plan` issues."""
-        return len(plan.steps)
-
     def replay(self, plan, arguments, variables, seed_pairs):
         """Queue a whole recorded trace as one GL-thread command, its random ops drawing `seed_pairs`; returns
         the buffer of each output leaf."""
@@ -183,11 +172,6 @@ def _new_buffer(backend, shape, dtype):
 
 
 _HOT_UPLOAD_BYTES = 1 << 20   # larger uploads go through PyOpenGL, which lets other threads run during the copy
-
-
-def set_uniforms(hot, uniforms):
-    for location, kind, value in uniforms:
-        getattr(hot, UNIFORM_SETTERS[kind])(location, value)
 
 
 class GLComputeBackend(GLBackend):

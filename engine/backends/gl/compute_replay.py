@@ -29,6 +29,12 @@ UNIFORM_SETTERS = {"float": "glUniform1f", "int": "glUniform1i", "uint": "glUnif
 _RETURNED = STEP   # in a step's patches: the fresh buffer of a returned output slot
 
 
+def set_uniforms(hot, uniforms):
+    """Set a program's uniforms, given as (location, GLSL type, value)."""
+    for location, kind, value in uniforms:
+        getattr(hot, UNIFORM_SETTERS[kind])(location, value)
+
+
 class PreparedReplay:
     """The dispatches of one replay plan, each as (program, [(binding, source kind, index)] to fill in per
     call, GLuint array of every binding, [(binding, source kind, index, byte offset, bytes)] bound as ranges,
@@ -125,8 +131,7 @@ class PreparedReplay:
                 for setter, location, value in setters:
                     setter(location, value)
             else:
-                for location, kind, value in overridden:
-                    getattr(hot, UNIFORM_SETTERS[kind])(location, value)
+                set_uniforms(hot, overridden)
             dispatch(*groups)
             progress.submit()
         barrier(AFTER_DISPATCH_BARRIERS)   # what runs next, eager dispatches and reads, sees every write
